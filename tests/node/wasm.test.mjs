@@ -1,0 +1,67 @@
+// Both WASM builds, run in Node, against the native core's results.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import {
+  BUILDS, TESTDATA, loadExpected, maxAbsDiff, recognizerFor, recognizerFromBytes,
+} from './support.mjs';
+
+const PROB_TOLERANCE = 1e-5;
+
+const expected = await loadExpected();
+const models = [...new Set(expected.cases.map((c) => c.model))];
+
+for (const build of BUILDS) {
+  for (const model of models) {
+    test(`${build} build matches native on ${model}`, async () => {
+      const r = await recognizerFor(build, model);
+      assert.equal(r.build, build);
+      assert.deepEqual(r.labels, ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
+      for (const c of expected.cases.filter((x) => x.model === model)) {
+        const bytes = await readFile(`${TESTDATA}${c.file}`);
+        const got =
+          c.kind === 'image'
+            ? await r.classifyImage(bytes)
+            : await r.classifyPixels({ width: c.width, height: c.height, data: bytes });
+        assert.equal(got.found, c.found === 1, `${c.file}: found`);
+        if (!got.found) {
+          assert.equal(got.digit, null);
+          continue;
+        }
+        assert.equal(got.index, c.label, `${c.file}: label`);
+        assert.equal(got.digit, Number(r.labels[c.label]));
+        const diff = maxAbsDiff(got.probabilities, c.probabilities);
+        assert.ok(diff <= PROB_TOLERANCE, `${c.file}: max abs diff ${diff} > ${PROB_TOLERANCE}`);
+        assert.deepEqual(Array.from(got.input28), c.input28, `${c.file}: input28 differs`);
+        assert.ok(Math.abs(got.confidence - Math.max(...got.probabilities)) < 1e-7);
+      }
+      r.free();
+    });
+  }
+
+  test(`${build} build: bad images reject with a message and the recognizer keeps working`, async () => {
+    const r = await recognizerFor(build, models[0]);
+    for (const file of expected.bad) {
+      const bytes = await readFile(`${TESTDATA}${file}`);
+      await assert.rejects(r.classifyImage(bytes), (error) => {
+        assert.match(error.message, /^ink_classify_image: INK_ERR_[A-Z_]+: .{10,}/);
+        return true;
+      }, file);
+    }
+    const good = await r.classifyImage(await readFile(`${TESTDATA}digit3.png`));
+    assert.equal(good.found, true);
+    await assert.rejects(
+      r.classifyPixels({ width: 10, height: 10, data: new Uint8Array(7) }),
+      /needs 400 RGBA or 100 gray bytes, got 7/,
+    );
+    r.free();
+    await assert.rejects(r.classifyImage(new Uint8Array(4)), /freed/);
+  });
+
+  test(`${build} build: a corrupt model is rejected with a message`, async () => {
+    const blob = new Uint8Array(await readFile(`${TESTDATA}${models[0]}`));
+    blob[blob.length - 10] ^= 0xff;
+    await assert.rejects(recognizerFromBytes(build, blob), /^Error: ink_model_load: INK_ERR_BAD_MODEL: .{10,}/);
+    await assert.rejects(recognizerFromBytes(build, new Uint8Array(0)), /INK_ERR_INVALID_ARGUMENT/);
+  });
+}

@@ -1,0 +1,228 @@
+// inkread.js — the JavaScript face of the inkread WASM core, and the only file
+// that touches the module. Works on a page, in a Web Worker and in Node.
+//
+//   import { createRecognizer } from './inkread.js';
+//   const r = await createRecognizer({ model: 'models/mnist.inkr' });
+//   const { digit, confidence, probabilities, input28 } = await r.classifyPixels(imageData);
+//   const result = await r.classifyImage(pngBytes);
+//   r.free();
+//
+// Every method returns a promise that rejects with an Error whose message
+// names the C function, the status and the core's explanation.
+
+/** A 31-byte module using i8x16.popcnt: valid only where WASM SIMD is supported. */
+const SIMD_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253,
+  15, 253, 98, 11,
+]);
+
+/** Layout of ink_result (src/inkread.h); api.cpp static_asserts the same offsets. */
+const RESULT = {
+  size: 1080,
+  found: 0,
+  label: 4,
+  confidence: 8,
+  numClasses: 12,
+  probabilities: 16,
+  input28: 272,
+  inverted: 1056,
+  threshold: 1060,
+  box: 1064,
+};
+const INPUT_SIDE = 28;
+const PIXELS_GRAY = 1;
+const PIXELS_RGBA = 4;
+
+/** True when this engine validates WebAssembly SIMD128. */
+export function simdSupported() {
+  return typeof WebAssembly === 'object' && WebAssembly.validate(SIMD_PROBE);
+}
+
+async function fetchBytes(url) {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`cannot load ${url}: HTTP ${response.status}`);
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+function toBytes(data, what) {
+  if (data instanceof Uint8Array) return data;
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  throw new TypeError(`${what}: expected a Uint8Array, ArrayBuffer or typed array`);
+}
+
+/**
+ * Loads a WASM build and a model.
+ * @param {object} options
+ * @param {Uint8Array|ArrayBuffer|string|URL} options.model  blob bytes, or a URL to fetch
+ * @param {'auto'|'simd'|'baseline'} [options.build='auto']  'auto' feature-detects SIMD
+ * @param {string|URL} [options.baseUrl]  where inkread_simd.mjs / inkread_baseline.mjs live
+ * @param {Uint8Array} [options.wasmBinary]  the .wasm bytes (Node, where fetch of file: fails)
+ */
+export async function createRecognizer({ model, build = 'auto', baseUrl, wasmBinary } = {}) {
+  if (model === undefined) throw new TypeError('createRecognizer: options.model is required');
+  if (!['auto', 'simd', 'baseline'].includes(build)) {
+    throw new TypeError(`createRecognizer: build must be auto, simd or baseline, not '${build}'`);
+  }
+  const variant = build === 'auto' ? (simdSupported() ? 'simd' : 'baseline') : build;
+  const base = new URL(baseUrl ?? './', import.meta.url);
+  const { default: createInkread } = await import(new URL(`inkread_${variant}.mjs`, base).href);
+  const moduleOptions = wasmBinary ? { wasmBinary } : {};
+  const [M, modelBytes] = await Promise.all([
+    createInkread(moduleOptions),
+    typeof model === 'string' || model instanceof URL ? fetchBytes(model) : toBytes(model, 'model'),
+  ]);
+  const handle = loadModel(M, modelBytes);
+  return new Recognizer(M, handle, variant, modelBytes.byteLength);
+}
+
+function lastError(M, fn, status) {
+  const name = M.UTF8ToString(M._ink_status_string(status));
+  const message = M.UTF8ToString(M._ink_last_error());
+  return new Error(`${fn}: ${name}: ${message}`);
+}
+
+/** malloc that reports failure as an Error instead of writing through NULL. */
+function malloc(M, size, fn) {
+  const ptr = M._malloc(Math.max(1, size));
+  if (!ptr) throw new Error(`${fn}: out of memory allocating ${size} bytes in the WASM heap`);
+  return ptr;
+}
+
+function loadModel(M, bytes) {
+  const data = malloc(M, bytes.byteLength, 'ink_model_load');
+  const out = malloc(M, 4, 'ink_model_load');
+  try {
+    M.HEAPU8.set(bytes, data);
+    const status = M._ink_model_load(data, bytes.byteLength, out);
+    if (status !== 0) throw lastError(M, 'ink_model_load', status);
+    return M.HEAP32[out >> 2];
+  } finally {
+    M._free(out);
+    M._free(data);
+  }
+}
+
+class Recognizer {
+  #M;
+  #handle;
+  #labels;
+
+  constructor(M, handle, build, modelBytes) {
+    this.#M = M;
+    this.#handle = handle;
+    /** Which WASM build runs: 'simd' or 'baseline'. */
+    this.build = build;
+    /** Size of the model blob in bytes. */
+    this.modelBytes = modelBytes;
+    const n = M._ink_model_num_classes(handle);
+    this.#labels = Array.from({ length: n }, (_, i) =>
+      M.UTF8ToString(M._ink_model_label(handle, i)),
+    );
+    /** The model's metadata (data set, test accuracy, training command...). */
+    this.metadata = parseJson(M.UTF8ToString(M._ink_model_metadata(handle)));
+    /** The core's version string. */
+    this.version = M.UTF8ToString(M._ink_version());
+  }
+
+  /** Class labels, e.g. ['0', ..., '9']. */
+  get labels() {
+    return [...this.#labels];
+  }
+
+  /**
+   * Classifies raw pixels: an ImageData, or { width, height, data } with RGBA
+   * bytes (4 per pixel) or gray bytes (1 per pixel).
+   */
+  async classifyPixels(image) {
+    this.#checkOpen('classifyPixels');
+    const { width, height, data } = image ?? {};
+    if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
+      throw new TypeError('classifyPixels: expected { width, height, data } with positive sizes');
+    }
+    const bytes = toBytes(data, 'classifyPixels');
+    const pixels = width * height;
+    const format = bytes.byteLength === pixels ? PIXELS_GRAY : PIXELS_RGBA;
+    if (bytes.byteLength !== pixels * format) {
+      throw new TypeError(
+        `classifyPixels: ${width}x${height} needs ${pixels * 4} RGBA or ${pixels} gray bytes, ` +
+          `got ${bytes.byteLength}`,
+      );
+    }
+    return this.#withInput(bytes, 'ink_classify_pixels', (M, ptr, result) =>
+      M._ink_classify_pixels(this.#handle, ptr, width, height, width * format, format, result),
+    );
+  }
+
+  /** Decodes and classifies an encoded image (PNG, JPEG, BMP, GIF, PNM). */
+  async classifyImage(encoded) {
+    this.#checkOpen('classifyImage');
+    const bytes = toBytes(encoded, 'classifyImage');
+    return this.#withInput(bytes, 'ink_classify_image', (M, ptr, result) =>
+      M._ink_classify_image(this.#handle, ptr, bytes.byteLength, result),
+    );
+  }
+
+  /** Releases the model; the recognizer cannot be used afterwards. */
+  free() {
+    if (this.#handle) this.#M._ink_model_free(this.#handle);
+    this.#handle = 0;
+  }
+
+  #checkOpen(fn) {
+    if (!this.#handle) throw new Error(`${fn}: the recognizer was freed`);
+  }
+
+  // Copies `bytes` into the heap, runs `call`, and decodes the ink_result.
+  #withInput(bytes, fn, call) {
+    const M = this.#M;
+    const input = malloc(M, bytes.byteLength, fn);
+    let result = 0;
+    try {
+      result = malloc(M, RESULT.size, fn);
+      M.HEAPU8.set(bytes, input);
+      const status = call(M, input, result);
+      if (status !== 0) throw lastError(M, fn, status);
+      return this.#readResult(result);
+    } finally {
+      M._free(result);
+      M._free(input);
+    }
+  }
+
+  #readResult(ptr) {
+    // Views are taken after the call: the heap may have grown during it.
+    const M = this.#M;
+    const i32 = (offset) => M.HEAP32[(ptr + offset) >> 2];
+    const found = i32(RESULT.found) === 1;
+    const n = i32(RESULT.numClasses);
+    const label = found ? this.#labels[i32(RESULT.label)] : null;
+    const probabilities = found
+      ? Array.from(M.HEAPF32.subarray((ptr + RESULT.probabilities) >> 2, ((ptr + RESULT.probabilities) >> 2) + n))
+      : null;
+    const input28 = found
+      ? M.HEAPU8.slice(ptr + RESULT.input28, ptr + RESULT.input28 + INPUT_SIDE * INPUT_SIDE)
+      : new Uint8Array(INPUT_SIDE * INPUT_SIDE);
+    return {
+      found,
+      // A number for digit models, the label text for any other alphabet.
+      digit: label === null ? null : /^\d+$/.test(label) ? Number(label) : label,
+      label,
+      index: found ? i32(RESULT.label) : -1,
+      confidence: found ? M.HEAPF32[(ptr + RESULT.confidence) >> 2] : 0,
+      probabilities,
+      input28,
+      inverted: i32(RESULT.inverted) === 1,
+      threshold: i32(RESULT.threshold),
+      box: [0, 1, 2, 3].map((k) => i32(RESULT.box + 4 * k)),
+    };
+  }
+}
+
+function parseJson(text) {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return {};
+  }
+}
