@@ -8,13 +8,13 @@ cd "$(dirname "$0")/.."
 # emscripten + node-acorn + binaryen: the WASM builds; libstb-dev: image
 # decoding; catch2: C++ tests; libxnnpack-dev + libpthreadpool-dev: the
 # optional native XNNPACK backend; chromium: browser tests; clang and its
-# runtime: libFuzzer and sanitizer builds; zlib1g-dev: gzip'd IDX files.
+# runtime: libFuzzer and sanitizer builds; clang-format: the style check; zlib1g-dev: gzip'd IDX files.
 DEB_PACKAGES=(
   cmake g++ make pkg-config
   emscripten node-acorn binaryen
   libstb-dev catch2 zlib1g-dev
   libxnnpack-dev libpthreadpool-dev
-  clang libclang-rt-14-dev
+  clang libclang-rt-14-dev clang-format
   chromium
 )
 

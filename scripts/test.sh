@@ -5,8 +5,18 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/build.sh
 
+jobs=$(nproc 2>/dev/null || echo 2)
+
+echo "== formatting"
+bash scripts/format.sh --check
+
 echo "== C++ tests (ctest)"
-ctest --test-dir build --output-on-failure -j"$(nproc 2>/dev/null || echo 2)"
+ctest --test-dir build --output-on-failure -j"$jobs"
+
+echo "== C++ tests under AddressSanitizer + UndefinedBehaviorSanitizer"
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DINK_SANITIZE=ON -DINK_BUILD_TRAINER=OFF >/dev/null
+cmake --build build-asan -j"$jobs"
+ctest --test-dir build-asan --output-on-failure -j"$jobs"
 
 echo "== fixtures"
 mkdir -p build/testdata

@@ -1,1 +1,406 @@
-// placeholder: being written
+// Decoding with stb_image, behind checks that stb does not make itself:
+//
+// 1. The signature picks the format; anything else is INK_ERR_UNSUPPORTED.
+// 2. For PNG, GIF, BMP and PNM the dimensions are read here from the header
+//    and the limits applied before stb parses anything (stb's own PNM and BMP
+//    header readers overflow on absurd values). Then stbi_info_from_memory
+//    gives the authoritative size, checked again; JPEG is checked only there.
+// 3. stb decodes some truncated files without complaint: a JPEG cut short
+//    (missing scans read as zeros), a BMP or GIF with pixel data missing, and
+//    a PNM with too few bytes (whose output would be uninitialized memory).
+//    So before decoding, each of those is checked for completeness: JPEG
+//    needs its end-of-image marker after the first scan, BMP and PNM the
+//    pixel bytes their header promises, GIF the whole first frame.
+// 4. stbi_load_from_memory with 4 channels; its output is copied into a
+//    Buffer (the caller frees it like any other buffer of ours).
+#include "image.h"
+
+#include <cstdio>
+#include <cstring>
+
+#include "status.h"
+
+#define STBI_NO_STDIO
+#include <stb_image.h>
+
+namespace ink {
+namespace {
+
+enum class Format { kUnknown, kPng, kJpeg, kBmp, kGif, kPnm };
+
+const char* format_name(Format f) {
+  switch (f) {
+    case Format::kPng: return "PNG";
+    case Format::kJpeg: return "JPEG";
+    case Format::kBmp: return "BMP";
+    case Format::kGif: return "GIF";
+    case Format::kPnm: return "PNM";
+    default: return "unknown";
+  }
+}
+
+struct Signature {
+  Format format;
+  const char* magic;
+  size_t size;
+};
+
+const Signature kSignatures[] = {
+    {Format::kPng, "\x89PNG\r\n\x1a\n", 8}, {Format::kJpeg, "\xff\xd8\xff", 3},
+    {Format::kGif, "GIF87a", 6},            {Format::kGif, "GIF89a", 6},
+    {Format::kBmp, "BM", 2},                {Format::kPnm, "P5", 2},
+    {Format::kPnm, "P6", 2},
+};
+
+uint32_t u16le(const uint8_t* p) { return uint32_t(p[0]) | uint32_t(p[1]) << 8; }
+uint32_t u32le(const uint8_t* p) { return u16le(p) | u16le(p + 2) << 16; }
+uint32_t u32be(const uint8_t* p) {
+  return uint32_t(p[0]) << 24 | uint32_t(p[1]) << 16 | uint32_t(p[2]) << 8 | p[3];
+}
+
+// What the header claims, wider than int so absurd values survive intact.
+struct Dims {
+  long long width = 0, height = 0;
+};
+
+ink_status check_dims(Format f, long long width, long long height) {
+  const char* name = format_name(f);
+  if (width > INK_MAX_IMAGE_SIDE) {
+    return set_error(INK_ERR_LIMIT,
+                     "%s image is %lld pixels wide, more than the limit of %d "
+                     "(INK_MAX_IMAGE_SIDE)",
+                     name, width, INK_MAX_IMAGE_SIDE);
+  }
+  if (height > INK_MAX_IMAGE_SIDE) {
+    return set_error(INK_ERR_LIMIT,
+                     "%s image is %lld pixels high, more than the limit of %d "
+                     "(INK_MAX_IMAGE_SIDE)",
+                     name, height, INK_MAX_IMAGE_SIDE);
+  }
+  if (width <= 0 || height <= 0) {
+    return set_error(INK_ERR_BAD_IMAGE, "corrupt %s image: size %lldx%lld has no pixels", name,
+                     width, height);
+  }
+  if ((unsigned long long)(width * height) > INK_MAX_IMAGE_PIXELS) {
+    return set_error(INK_ERR_LIMIT,
+                     "%s image is %lldx%lld = %lld pixels, more than the limit of %u "
+                     "(INK_MAX_IMAGE_PIXELS)",
+                     name, width, height, width * height, INK_MAX_IMAGE_PIXELS);
+  }
+  return INK_OK;
+}
+
+ink_status truncated(Format f, const char* what) {
+  return set_error(INK_ERR_BAD_IMAGE, "truncated %s image: %s", format_name(f), what);
+}
+
+// ---- Header readers. Each returns INK_OK with the claimed size, or an error
+// for a header cut short. Corruption they do not understand is left to stb.
+
+ink_status png_dims(const uint8_t* b, size_t n, Dims* d, bool* have_dims) {
+  // signature (8), IHDR chunk: length (4), "IHDR", width (4 BE), height (4 BE).
+  // Apple's CgBI PNGs put another chunk first: those are left to stb.
+  if (n < 24) return truncated(Format::kPng, "the IHDR chunk is cut short");
+  *have_dims = std::memcmp(b + 12, "IHDR", 4) == 0;
+  d->width = u32be(b + 16);
+  d->height = u32be(b + 20);
+  return INK_OK;
+}
+
+ink_status gif_dims(const uint8_t* b, size_t n, Dims* d) {
+  if (n < 10) return truncated(Format::kGif, "the screen descriptor is cut short");
+  d->width = u16le(b + 6);
+  d->height = u16le(b + 8);
+  return INK_OK;
+}
+
+// BITMAPFILEHEADER (14 bytes): "BM", file size, reserved, pixel data offset.
+// Then the info header: 12 bytes (OS/2: u16 width and height) or 40+ bytes
+// (Windows: i32 width, i32 height, negative for top-down rows).
+struct BmpHeader {
+  Dims dims;
+  uint32_t offset = 0, bpp = 0, compression = 0;
+};
+
+ink_status bmp_header(const uint8_t* b, size_t n, BmpHeader* h) {
+  if (n < 18) return truncated(Format::kBmp, "the file header is cut short");
+  h->offset = u32le(b + 10);
+  uint32_t info_size = u32le(b + 14);
+  if (info_size == 12) {
+    if (n < 26) return truncated(Format::kBmp, "the info header is cut short");
+    h->dims.width = u16le(b + 18);
+    h->dims.height = u16le(b + 20);
+    h->bpp = u16le(b + 24);
+  } else {
+    if (n < 34) return truncated(Format::kBmp, "the info header is cut short");
+    h->dims.width = int32_t(u32le(b + 18));
+    long long height = int32_t(u32le(b + 22));
+    h->dims.height = height < 0 ? -height : height;
+    h->bpp = u16le(b + 28);
+    h->compression = u32le(b + 30);
+  }
+  return INK_OK;
+}
+
+// PNM as stb reads it: "P5"/"P6", then width, height and maxval as decimal
+// integers separated by whitespace and '#' comments, then exactly one byte
+// (normally whitespace), then the samples.
+struct PnmHeader {
+  Dims dims;
+  long long maxval = 0;
+  size_t data_offset = 0;
+};
+
+bool pnm_space(uint8_t c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
+}
+
+ink_status pnm_header(const uint8_t* b, size_t n, PnmHeader* h) {
+  size_t p = 2;
+  long long* fields[3] = {&h->dims.width, &h->dims.height, &h->maxval};
+  for (long long* field : fields) {
+    for (;;) {
+      while (p < n && pnm_space(b[p])) ++p;
+      if (p >= n || b[p] != '#') break;
+      while (p < n && b[p] != '\n' && b[p] != '\r') ++p;
+    }
+    if (p >= n) return truncated(Format::kPnm, "the header is cut short");
+    if (b[p] < '0' || b[p] > '9') {
+      return set_error(INK_ERR_BAD_IMAGE, "corrupt PNM image: expected a number at byte %zu",
+                       p);
+    }
+    long long v = 0;
+    while (p < n && b[p] >= '0' && b[p] <= '9') {
+      if (v < (1ll << 40)) v = v * 10 + (b[p] - '0');  // saturates, never overflows
+      ++p;
+    }
+    *field = v;
+  }
+  if (p >= n) return truncated(Format::kPnm, "the header is cut short");
+  h->data_offset = p + 1;
+  return INK_OK;
+}
+
+// ---- Completeness checks (after the limits, so sizes are small).
+
+ink_status check_jpeg_complete(const uint8_t* b, size_t n) {
+  // Walk the marker segments up to the first SOS (start of scan), then look
+  // for EOI. Entropy-coded data stuffs every 0xFF as FF 00, so FF D9 after
+  // the first scan header can only be the end-of-image marker.
+  size_t p = 2;
+  for (;;) {
+    if (p >= n) return truncated(Format::kJpeg, "no start of scan");
+    if (b[p] != 0xff) return INK_OK;  // not a marker: stb will say what is wrong
+    while (p < n && b[p] == 0xff) ++p;
+    if (p >= n) return truncated(Format::kJpeg, "no start of scan");
+    uint8_t marker = b[p++];
+    if (marker == 0x01 || (marker >= 0xd0 && marker <= 0xd8)) continue;  // no payload
+    if (marker == 0xd9) return INK_OK;  // EOI before any scan: stb reports it
+    if (p + 2 > n) return truncated(Format::kJpeg, "a marker segment is cut short");
+    size_t length = size_t(b[p]) << 8 | b[p + 1];
+    if (length < 2) return INK_OK;
+    if (p + length > n) return truncated(Format::kJpeg, "a marker segment is cut short");
+    p += length;
+    if (marker == 0xda) break;
+  }
+  for (; p + 1 < n; ++p) {
+    if (b[p] == 0xff && b[p + 1] == 0xd9) return INK_OK;
+  }
+  return truncated(Format::kJpeg, "no end-of-image marker (FF D9) after the scan data");
+}
+
+ink_status check_bmp_complete(const BmpHeader& h, size_t n) {
+  // Uncompressed (BI_RGB, BI_BITFIELDS, BI_ALPHABITFIELDS) rows are padded to
+  // 4 bytes. RLE and other compressions are rejected by stb anyway.
+  if (h.compression != 0 && h.compression != 3 && h.compression != 6) return INK_OK;
+  unsigned long long row = (h.bpp * (unsigned long long)h.dims.width + 31) / 32 * 4;
+  unsigned long long need = h.offset + row * (unsigned long long)h.dims.height;
+  if (need > n) {
+    return set_error(INK_ERR_BAD_IMAGE,
+                     "truncated BMP image: header promises %llu bytes of pixels at offset %u, "
+                     "file has %zu bytes",
+                     row * (unsigned long long)h.dims.height, h.offset, n);
+  }
+  return INK_OK;
+}
+
+ink_status check_gif_complete(const uint8_t* b, size_t n) {
+  // Header (6), logical screen descriptor (7), global color table, then
+  // extensions until the first image: descriptor (10 bytes incl. 0x2C),
+  // local color table, LZW code size, data sub-blocks up to a 0 terminator.
+  if (n < 13) return truncated(Format::kGif, "the screen descriptor is cut short");
+  size_t p = 13;
+  if (b[10] & 0x80) p += size_t(3) << ((b[10] & 7) + 1);
+  auto skip_sub_blocks = [&]() {
+    for (;;) {
+      if (p >= n) return false;
+      uint8_t len = b[p++];
+      if (len == 0) return true;
+      p += len;
+    }
+  };
+  for (;;) {
+    if (p >= n) return truncated(Format::kGif, "no image before the end of the file");
+    uint8_t tag = b[p++];
+    if (tag == 0x21) {  // extension: label, sub-blocks
+      ++p;
+      if (!skip_sub_blocks()) return truncated(Format::kGif, "an extension block is cut short");
+    } else if (tag == 0x2c) {  // image descriptor
+      if (p + 9 > n) return truncated(Format::kGif, "the image descriptor is cut short");
+      uint8_t flags = b[p + 8];
+      p += 9;
+      if (flags & 0x80) p += size_t(3) << ((flags & 7) + 1);
+      ++p;  // LZW minimum code size
+      if (!skip_sub_blocks()) return truncated(Format::kGif, "the first frame is cut short");
+      return INK_OK;
+    } else {
+      return INK_OK;  // trailer or garbage: stb reports it
+    }
+  }
+}
+
+struct Probe {
+  Format format = Format::kUnknown;
+  BmpHeader bmp;
+  PnmHeader pnm;
+  int width = 0, height = 0;
+};
+
+ink_status probe(const uint8_t* bytes, size_t size, Probe* pr) {
+  if (bytes == nullptr || size == 0) {
+    return set_error(INK_ERR_INVALID_ARGUMENT, "empty image: %s",
+                     bytes == nullptr ? "bytes is NULL" : "0 bytes");
+  }
+  if (size > INK_MAX_ENCODED_BYTES) {
+    return set_error(INK_ERR_LIMIT,
+                     "encoded image is %zu bytes, more than the limit of %u "
+                     "(INK_MAX_ENCODED_BYTES)",
+                     size, INK_MAX_ENCODED_BYTES);
+  }
+
+  // 1. Format from the signature.
+  for (const Signature& s : kSignatures) {
+    size_t k = size < s.size ? size : s.size;
+    if (std::memcmp(bytes, s.magic, k) != 0) continue;
+    if (k < s.size) {
+      return set_error(INK_ERR_BAD_IMAGE, "truncated %s image: only %zu bytes",
+                       format_name(s.format), size);
+    }
+    pr->format = s.format;
+    break;
+  }
+  if (pr->format == Format::kUnknown) {
+    if (size >= 2 && bytes[0] == 'P' && bytes[1] >= '1' && bytes[1] <= '7') {
+      return set_error(INK_ERR_UNSUPPORTED,
+                       "PNM variant P%c is not supported: only binary PGM (P5) and PPM (P6)",
+                       bytes[1]);
+    }
+    char hex[16] = "";
+    for (size_t i = 0; i < size && i < 4; ++i) {
+      std::snprintf(hex + 3 * i, sizeof(hex) - 3 * i, i ? " %02x" : "%02x", bytes[i]);
+    }
+    return set_error(INK_ERR_UNSUPPORTED,
+                     "not a PNG, JPEG, BMP, GIF or PNM image (starts with '%s')", hex);
+  }
+
+  // 2. Our own look at the header: limits before stb parses it.
+  Dims claimed;
+  bool have_dims = true;
+  switch (pr->format) {
+    case Format::kPng: INK_RETURN_IF_ERROR(png_dims(bytes, size, &claimed, &have_dims)); break;
+    case Format::kGif: INK_RETURN_IF_ERROR(gif_dims(bytes, size, &claimed)); break;
+    case Format::kBmp:
+      INK_RETURN_IF_ERROR(bmp_header(bytes, size, &pr->bmp));
+      claimed = pr->bmp.dims;
+      break;
+    case Format::kPnm:
+      INK_RETURN_IF_ERROR(pnm_header(bytes, size, &pr->pnm));
+      claimed = pr->pnm.dims;
+      break;
+    default: have_dims = false; break;
+  }
+  if (have_dims) INK_RETURN_IF_ERROR(check_dims(pr->format, claimed.width, claimed.height));
+
+  // 3. stb's view of the header.
+  int w = 0, h = 0, comp = 0;
+  if (!stbi_info_from_memory(bytes, int(size), &w, &h, &comp)) {
+    const char* reason = stbi_failure_reason();
+    if (reason != nullptr && std::strcmp(reason, "too large") == 0) {
+      return set_error(INK_ERR_LIMIT, "%s image is larger than %d pixels per side (%s)",
+                       format_name(pr->format), INK_MAX_IMAGE_SIDE, "INK_MAX_IMAGE_SIDE");
+    }
+    return set_error(INK_ERR_BAD_IMAGE, "corrupt or truncated %s image: %s",
+                     format_name(pr->format), reason ? reason : "unknown reason");
+  }
+  INK_RETURN_IF_ERROR(check_dims(pr->format, w, h));
+  pr->width = w;
+  pr->height = h;
+  return INK_OK;
+}
+
+}  // namespace
+
+ink_status probe_image(const uint8_t* bytes, size_t size, int* width, int* height) {
+  if (width == nullptr || height == nullptr) {
+    return set_error(INK_ERR_INVALID_ARGUMENT, "probe_image: width and height must not be NULL");
+  }
+  Probe pr;
+  INK_RETURN_IF_ERROR(probe(bytes, size, &pr));
+  *width = pr.width;
+  *height = pr.height;
+  return INK_OK;
+}
+
+ink_status decode_image(const uint8_t* bytes, size_t size, DecodedImage* out) {
+  if (out == nullptr) {
+    return set_error(INK_ERR_INVALID_ARGUMENT, "decode_image: out must not be NULL");
+  }
+  Probe pr;
+  INK_RETURN_IF_ERROR(probe(bytes, size, &pr));
+
+  switch (pr.format) {
+    case Format::kJpeg: INK_RETURN_IF_ERROR(check_jpeg_complete(bytes, size)); break;
+    case Format::kBmp: INK_RETURN_IF_ERROR(check_bmp_complete(pr.bmp, size)); break;
+    case Format::kGif: INK_RETURN_IF_ERROR(check_gif_complete(bytes, size)); break;
+    case Format::kPnm: {
+      unsigned long long samples = (unsigned long long)pr.width * pr.height *
+                                   (bytes[1] == '6' ? 3 : 1) * (pr.pnm.maxval > 255 ? 2 : 1);
+      if (pr.pnm.data_offset + samples > size) {
+        return set_error(INK_ERR_BAD_IMAGE,
+                         "truncated PNM image: header promises %llu bytes of samples, "
+                         "file has %zu after the header",
+                         samples, size - pr.pnm.data_offset);
+      }
+      break;
+    }
+    default: break;
+  }
+
+  int w = 0, h = 0, comp = 0;
+  stbi_uc* rgba = stbi_load_from_memory(bytes, int(size), &w, &h, &comp, 4);
+  if (rgba == nullptr) {
+    const char* reason = stbi_failure_reason();
+    if (reason != nullptr && std::strcmp(reason, "outofmem") == 0) {
+      return set_error(INK_ERR_OUT_OF_MEMORY, "out of memory decoding a %dx%d %s image",
+                       pr.width, pr.height, format_name(pr.format));
+    }
+    return set_error(INK_ERR_BAD_IMAGE, "corrupt or truncated %s image: %s",
+                     format_name(pr.format), reason ? reason : "unknown reason");
+  }
+  if (w != pr.width || h != pr.height) {
+    stbi_image_free(rgba);
+    return set_error(INK_ERR_BAD_IMAGE, "corrupt %s image: header says %dx%d, decoded %dx%d",
+                     format_name(pr.format), pr.width, pr.height, w, h);
+  }
+  size_t n = size_t(w) * size_t(h) * 4;
+  ink_status s = out->rgba.resize(n);
+  if (s == INK_OK) {
+    std::memcpy(out->rgba.data(), rgba, n);
+    out->width = w;
+    out->height = h;
+  }
+  stbi_image_free(rgba);
+  return s;
+}
+
+}  // namespace ink

@@ -200,10 +200,8 @@ ink_status check_metadata(const std::string& json) {
   }
   // Not a JSON parser: only "empty, or one object".
   size_t b = json.find_first_not_of(" \t\r\n");
-  if (b != std::string::npos &&
-      (json[b] != '{' || json[json.find_last_not_of(" \t\r\n")] != '}')) {
-    return set_error(INK_ERR_BAD_MODEL,
-                     "metadata: expected a JSON object ('{...}') or nothing");
+  if (b != std::string::npos && (json[b] != '{' || json[json.find_last_not_of(" \t\r\n")] != '}')) {
+    return set_error(INK_ERR_BAD_MODEL, "metadata: expected a JSON object ('{...}') or nothing");
   }
   return INK_OK;
 }
@@ -235,20 +233,20 @@ ink_status check_tensor(const Tensor& t, size_t index, size_t* params) {
   for (size_t d = 0; d < t.shape.size(); ++d) {
     int32_t dim = t.shape[d];
     if (dim < 1) {
-      return set_error(INK_ERR_BAD_MODEL, "tensor %zu '%s': dim %zu is %d, expected >= 1", index,
-                       n, d, dim);
+      return set_error(INK_ERR_BAD_MODEL, "tensor %zu '%s': dim %zu is %d, expected >= 1", index, n,
+                       d, dim);
     }
     if (size_t(dim) > kMaxParams / count) {
       return set_error(INK_ERR_BAD_MODEL,
-                       "tensor %zu '%s': shape %s has more than %zu elements (the limit)", index,
-                       n, dims_string(t.shape).c_str(), kMaxParams);
+                       "tensor %zu '%s': shape %s has more than %zu elements (the limit)", index, n,
+                       dims_string(t.shape).c_str(), kMaxParams);
     }
     count *= size_t(dim);
   }
   if (count > kMaxParams - *params) {
     return set_error(INK_ERR_BAD_MODEL,
-                     "tensor %zu '%s': the tensors hold more than %zu elements in total", index,
-                     n, kMaxParams);
+                     "tensor %zu '%s': the tensors hold more than %zu elements in total", index, n,
+                     kMaxParams);
   }
   *params += count;
   if (t.data.size() != count) {
@@ -343,8 +341,7 @@ struct LayerChecker {
     return INK_OK;
   }
 
-  ink_status window(size_t li, const LayerInfo& info, const Layer& l, const Shape& in,
-                    Shape* out) {
+  ink_status window(size_t li, const LayerInfo& info, const Layer& l, const Shape& in, Shape* out) {
     if (l.kernel < 1 || l.kernel > kMaxWindow || l.stride < 1 || l.stride > kMaxWindow) {
       return set_error(INK_ERR_BAD_MODEL,
                        "layer %zu (%s): kernel %d, stride %d; each must be 1..%d", li, info.name,
@@ -370,8 +367,7 @@ struct LayerChecker {
     const Layer& l = m.layers[li];
     const LayerInfo* info = layer_info(l.type);
     if (info == nullptr) {
-      return set_error(INK_ERR_BAD_MODEL, "layer %zu: unknown layer type %u", li,
-                       unsigned(l.type));
+      return set_error(INK_ERR_BAD_MODEL, "layer %zu: unknown layer type %u", li, unsigned(l.type));
     }
     for (int s = info->num_tensors; s < 4; ++s) {
       if (l.tensors[s] != -1) {
@@ -406,7 +402,8 @@ struct LayerChecker {
                            "layer %zu (batchnorm): eps is %g, expected a finite value > 0", li,
                            double(l.eps));
         }
-        for (int s = 0; s < 4; ++s) INK_RETURN_IF_ERROR(tensor_arg(li, *info, s, {in.c}, "(C)", &t));
+        for (int s = 0; s < 4; ++s)
+          INK_RETURN_IF_ERROR(tensor_arg(li, *info, s, {in.c}, "(C)", &t));
         for (size_t i = 0; i < t->data.size(); ++i) {  // t is var
           if (t->data[i] < 0.0f) {
             return set_error(INK_ERR_BAD_MODEL,
@@ -488,7 +485,8 @@ size_t Tensor::element_count() const {
   size_t n = 1;
   for (int32_t d : shape) {
     if (d <= 0) return 0;
-    if (size_t(d) > std::numeric_limits<size_t>::max() / n) return std::numeric_limits<size_t>::max();
+    if (size_t(d) > std::numeric_limits<size_t>::max() / n)
+      return std::numeric_limits<size_t>::max();
     n *= size_t(d);
   }
   return n;
@@ -498,8 +496,9 @@ ink_status check_model(const Model& model, std::vector<Shape>* shapes) {
   const Shape& in = model.input;
   if (in.h < 1 || in.h > kMaxInputSide || in.w < 1 || in.w > kMaxInputSide || in.c < 1 ||
       in.c > kMaxInputChannels) {
-    return set_error(INK_ERR_BAD_MODEL, "input shape %dx%dx%d: expected H, W in 1..%d and C in 1..%d",
-                     in.h, in.w, in.c, kMaxInputSide, kMaxInputChannels);
+    return set_error(INK_ERR_BAD_MODEL,
+                     "input shape %dx%dx%d: expected H, W in 1..%d and C in 1..%d", in.h, in.w,
+                     in.c, kMaxInputSide, kMaxInputChannels);
   }
   INK_RETURN_IF_ERROR(check_labels(model.labels));
   INK_RETURN_IF_ERROR(check_metadata(model.metadata_json));
@@ -749,6 +748,7 @@ struct Section {
 ink_status read_header(const uint8_t* p, size_t size, uint32_t* total) {
   // Magic and version come first, so a wrong or newer file says so rather
   // than "truncated" or "CRC mismatch".
+  if (size == 0) return set_error(INK_ERR_BAD_MODEL, "truncated: the model is empty (0 bytes)");
   size_t nmagic = size < 4 ? size : 4;
   if (std::memcmp(p, kModelMagic, nmagic) != 0) {
     return set_error(INK_ERR_BAD_MODEL, "bad magic '%s', expected 'INKR'",
@@ -848,8 +848,8 @@ ink_status read_layers(const uint8_t* r, uint32_t count, std::vector<Layer>* lay
   return INK_OK;
 }
 
-ink_status read_tensors(const uint8_t* r, uint32_t count, const uint8_t* data,
-                        uint32_t data_size, std::vector<Tensor>* tensors) {
+ink_status read_tensors(const uint8_t* r, uint32_t count, const uint8_t* data, uint32_t data_size,
+                        std::vector<Tensor>* tensors) {
   tensors->resize(count);
   uint64_t prev_end = 0;
   for (uint32_t i = 0; i < count; ++i, r += kTensorRecordSize) {
@@ -869,8 +869,8 @@ ink_status read_tensors(const uint8_t* r, uint32_t count, const uint8_t* data,
 
     uint32_t dtype = load_u32(r + 64);
     if (dtype != uint32_t(DType::kF32) && dtype != uint32_t(DType::kI8)) {
-      return set_error(INK_ERR_BAD_MODEL, "tensor %u '%s': unknown dtype %u (0 = f32, 1 = int8)",
-                       i, n, dtype);
+      return set_error(INK_ERR_BAD_MODEL, "tensor %u '%s': unknown dtype %u (0 = f32, 1 = int8)", i,
+                       n, dtype);
     }
     t.dtype = DType(dtype);
     uint32_t ndim = load_u32(r + 68);
@@ -903,10 +903,9 @@ ink_status read_tensors(const uint8_t* r, uint32_t count, const uint8_t* data,
     uint32_t byte_size = load_u32(r + 92);
     uint64_t expected_size = tensor_byte_size(t.dtype, t.shape, elements);
     if (byte_size != expected_size) {
-      return set_error(INK_ERR_BAD_MODEL,
-                       "tensor %u '%s': byte_size %u, expected %llu for %s %s", i, n, byte_size,
-                       (unsigned long long)expected_size, dtype == 0 ? "f32" : "int8",
-                       dims_string(t.shape).c_str());
+      return set_error(INK_ERR_BAD_MODEL, "tensor %u '%s': byte_size %u, expected %llu for %s %s",
+                       i, n, byte_size, (unsigned long long)expected_size,
+                       dtype == 0 ? "f32" : "int8", dims_string(t.shape).c_str());
     }
     uint64_t end = uint64_t(offset) + byte_size;
     if (end > data_size) {
@@ -944,9 +943,8 @@ ink_status read_tensors(const uint8_t* r, uint32_t count, const uint8_t* data,
     }
   }
   if (prev_end != data_size) {
-    return set_error(INK_ERR_BAD_MODEL,
-                     "data section: %u bytes, but the last tensor ends at %llu", data_size,
-                     (unsigned long long)prev_end);
+    return set_error(INK_ERR_BAD_MODEL, "data section: %u bytes, but the last tensor ends at %llu",
+                     data_size, (unsigned long long)prev_end);
   }
   return INK_OK;
 }
@@ -958,8 +956,8 @@ ink_status read_labels(const uint8_t* p, const Section& s, uint32_t count,
   for (uint32_t i = 0; i < count; ++i) {
     if (end - pos < 4) {
       return set_error(INK_ERR_BAD_MODEL,
-                       "labels section: label %u starts past the end of the section (%u bytes)",
-                       i, s.size);
+                       "labels section: label %u starts past the end of the section (%u bytes)", i,
+                       s.size);
     }
     uint32_t len = load_u32(p + pos);
     if (len < 1 || len > uint32_t(kMaxLabelBytes)) {
@@ -1015,8 +1013,8 @@ ink_status parse_model(const uint8_t* bytes, size_t size, Model* out) {
   }
 
   // Sections: packed in this order, inside [header, CRC).
-  Section sec[5] = {{"layers", 0, 0}, {"tensors", 0, 0}, {"labels", 0, 0}, {"metadata", 0, 0},
-                    {"data", 0, 0}};
+  Section sec[5] = {
+      {"layers", 0, 0}, {"tensors", 0, 0}, {"labels", 0, 0}, {"metadata", 0, 0}, {"data", 0, 0}};
   for (int i = 0; i < 5; ++i) {
     sec[i].offset = load_u32(p + 40 + 8 * i);
     sec[i].size = load_u32(p + 44 + 8 * i);
@@ -1050,7 +1048,6 @@ ink_status parse_model(const uint8_t* bytes, size_t size, Model* out) {
                        s.name, s.offset, (unsigned long long)end, (unsigned long long)crc_pos,
                        total);
     }
-    if (i == 4) INK_RETURN_IF_ERROR(check_zero(p, pos - 0, s.offset, "padding"));
     pos = end;
   }
   INK_RETURN_IF_ERROR(check_zero(p, uint64_t(sec[3].offset) + sec[3].size, sec[4].offset,

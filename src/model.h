@@ -20,21 +20,21 @@ constexpr uint32_t kModelVersion = 1;
 
 // Limits checked by check_model() and parse_model(), so that every size and
 // index fits an int and a hostile blob cannot request a giant allocation.
-constexpr int32_t kMaxInputSide = 1024;         // input H and W
-constexpr int32_t kMaxInputChannels = 4;        // input C
+constexpr int32_t kMaxInputSide = 1024;   // input H and W
+constexpr int32_t kMaxInputChannels = 4;  // input C
 constexpr int32_t kMaxLayers = 256;
 constexpr int32_t kMaxTensors = 1024;
 constexpr int32_t kMaxTensorDims = 4;
-constexpr int32_t kMaxNameBytes = 63;           // tensor names (ASCII)
-constexpr int32_t kMaxLabelBytes = 63;          // class labels (UTF-8)
-constexpr int32_t kMaxWindow = 1024;            // conv/maxpool kernel and stride
+constexpr int32_t kMaxNameBytes = 63;                // tensor names (ASCII)
+constexpr int32_t kMaxLabelBytes = 63;               // class labels (UTF-8)
+constexpr int32_t kMaxWindow = 1024;                 // conv/maxpool kernel and stride
 constexpr size_t kMaxParams = size_t(64) << 20;      // elements, all tensors together
 constexpr size_t kMaxActivation = size_t(16) << 20;  // elements of one layer's output
 constexpr size_t kMaxMetadataBytes = 64 << 10;
 
 enum class LayerType : uint32_t {
-  kConv2d = 1,         // tensors: weight (OC,K,K,C), bias (OC)
-  kBatchNorm = 2,      // tensors: gamma, beta, mean, var (C each); eps
+  kConv2d = 1,     // tensors: weight (OC,K,K,C), bias (OC)
+  kBatchNorm = 2,  // tensors: gamma, beta, mean, var (C each); eps
   kRelu = 3,
   kMaxPool2d = 4,      // kernel, stride, pad
   kGlobalAvgPool = 5,  // (H,W,C) -> (1,1,C)
@@ -52,7 +52,7 @@ enum class DType : uint32_t {
 };
 
 struct Tensor {
-  std::string name;        // e.g. "conv1.weight"; at most 63 bytes
+  std::string name;  // e.g. "conv1.weight"; at most 63 bytes
   DType dtype = DType::kF32;
   std::vector<int32_t> shape;  // 1 to 4 dims, each >= 1
   // Always filled: the values the network computes with (for kI8, q * scale).
@@ -83,7 +83,7 @@ struct Shape {
 };
 
 struct Model {
-  Shape input;                      // e.g. 28 x 28 x 1
+  Shape input;  // e.g. 28 x 28 x 1
   std::vector<Layer> layers;
   std::vector<Tensor> tensors;
   std::vector<std::string> labels;  // one per output class, UTF-8

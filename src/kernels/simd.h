@@ -26,7 +26,7 @@
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
-#if defined(__AVX2__) && defined(__FMA__)
+#if defined(INK_SIMD_AVX2)
 #include <immintrin.h>
 #endif
 #if defined(__wasm_simd128__)
@@ -36,6 +36,11 @@
 namespace ink {
 namespace simd {
 namespace {
+
+// Window clamping in the kernels (std::min would be instantiated under the
+// AVX2 pragma too; these keep everything in this file's linkage rules).
+inline int imin(int a, int b) { return a < b ? a : b; }
+inline int imax(int a, int b) { return a > b ? a : b; }
 
 struct Scalar {
   using V = float;
@@ -65,9 +70,9 @@ struct Sse2 {
 };
 #endif
 
-// Only visible in translation units compiled for AVX2+FMA, i.e. the
-// f32-*-avx2.cpp files, which enable them with a target pragma.
-#if defined(__AVX2__) && defined(__FMA__)
+// Only in the f32-*-avx2.cpp files, which define INK_SIMD_AVX2 and enable
+// AVX2+FMA code generation with a target pragma before including this header.
+#if defined(INK_SIMD_AVX2)
 struct Avx2 {
   using V = __m256;
   static constexpr int kWidth = 8;

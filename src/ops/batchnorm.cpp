@@ -2,10 +2,10 @@
 // scale and one shift per channel by the caller:
 //   scale = gamma / sqrt(var + eps),  shift = beta - mean * scale
 // so that y = x * scale + shift (one multiply, one add, in that order).
+#include <cstddef>
+
 #include "ops/ops.h"
 #include "status.h"
-
-#include <cstddef>
 
 namespace ink {
 

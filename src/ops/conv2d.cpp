@@ -4,10 +4,10 @@
 //
 // Summation order (bias, then ky, kx, c) is the one the SIMD kernels use, so
 // a kernel without FMA reproduces these results bit for bit.
+#include <cstddef>
+
 #include "ops/ops.h"
 #include "status.h"
-
-#include <cstddef>
 
 namespace ink {
 

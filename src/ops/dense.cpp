@@ -1,9 +1,9 @@
 // Fully connected layer, llm.c's matmul_forward_naive: every output is the
 // bias plus the dot product of the input row with one weight row.
+#include <cstddef>
+
 #include "ops/ops.h"
 #include "status.h"
-
-#include <cstddef>
 
 namespace ink {
 

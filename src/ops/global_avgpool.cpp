@@ -1,9 +1,9 @@
 // Global average pooling: the mean of each channel over all H x W pixels.
 // Sums run over pixels in memory order, then one division.
+#include <cstddef>
+
 #include "ops/ops.h"
 #include "status.h"
-
-#include <cstddef>
 
 namespace ink {
 

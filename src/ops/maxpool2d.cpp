@@ -1,11 +1,11 @@
 // Max pooling over K x K windows. Padding cells are skipped rather than read
 // as zero, so they never win, even when every real cell is negative. With
 // pad < K every window holds at least one real cell.
-#include "ops/ops.h"
-#include "status.h"
-
 #include <cmath>
 #include <cstddef>
+
+#include "ops/ops.h"
+#include "status.h"
 
 namespace ink {
 

@@ -1,11 +1,11 @@
 // Softmax per row, made stable by subtracting the row maximum first: every
 // exponent is then <= 0, so exp() cannot overflow, and the largest term is
 // exactly 1, so the sum cannot underflow to zero.
-#include "ops/ops.h"
-#include "status.h"
-
 #include <cmath>
 #include <cstddef>
+
+#include "ops/ops.h"
+#include "status.h"
 
 namespace ink {
 

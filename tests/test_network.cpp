@@ -1,0 +1,289 @@
+// Network: the REFERENCE backend against the ops chained by hand, OPTIMIZED
+// (fused SIMD kernels) against REFERENCE within 1e-5 on the probabilities,
+// batches against single images, and argument checking.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "network.h"
+#include "ops/ops.h"
+#include "status.h"
+#include "test_support.h"
+
+namespace {
+
+using ink::LayerType;
+using ink_test::Rng;
+using ink_test::TestHead;
+
+constexpr float kTol = 1e-5f;
+
+std::vector<float> random_inputs(Rng* rng, size_t n) {
+  std::vector<float> v(n);
+  for (float& x : v) x = rng->uniform(0.0f, 1.0f);
+  return v;
+}
+
+float max_abs_diff(const std::vector<float>& a, const std::vector<float>& b) {
+  REQUIRE(a.size() == b.size());
+  float m = 0.0f;
+  for (size_t i = 0; i < a.size(); i++) {
+    const float d = std::fabs(a[i] - b[i]);
+    if (!(d <= m)) m = std::isnan(d) ? INFINITY : d;
+  }
+  return m;
+}
+
+const char* head_name(TestHead head) {
+  return head == TestHead::kFlatten ? "kFlatten" : "kGlobalAvgPool";
+}
+
+std::vector<float> run(ink::Network* net, const std::vector<float>& in, int N,
+                       ink_backend backend) {
+  std::vector<float> probs(size_t(N) * size_t(net->num_classes()), -1.0f);
+  const ink_status s = net->forward(in.data(), N, probs.data(), backend);
+  INFO(ink::last_error());
+  REQUIRE(s == INK_OK);
+  return probs;
+}
+
+// A model the test models do not cover: odd channel counts, batch-norm after
+// a pool (not foldable), conv without bias-norm or relu, dense + relu, a
+// 5x5 stride-2 conv with pad 2 on a non-square 3-channel input.
+ink::Model make_odd_model(uint64_t seed) {
+  Rng rng(seed);
+  ink::Model m;
+  m.input = {13, 11, 3};
+  for (int i = 0; i < 5; i++) m.labels.push_back("class" + std::to_string(i));
+  auto tensor = [&](const std::string& name, std::vector<int32_t> shape, float scale,
+                    float offset) {
+    ink::Tensor t;
+    t.name = name;
+    t.shape = std::move(shape);
+    t.data.resize(t.element_count());
+    for (float& v : t.data) v = offset + scale * rng.normal();
+    m.tensors.push_back(std::move(t));
+    return int32_t(m.tensors.size() - 1);
+  };
+  auto layer = [&](LayerType type) {
+    ink::Layer l;
+    l.type = type;
+    m.layers.push_back(l);
+    return &m.layers.back();
+  };
+  ink::Layer* l = layer(LayerType::kConv2d);  // 13x11x3 -> 7x6x5
+  l->out_channels = 5;
+  l->kernel = 5;
+  l->stride = 2;
+  l->pad = 2;
+  l->tensors[0] = tensor("conv1.weight", {5, 5, 5, 3}, 0.2f, 0);
+  l->tensors[1] = tensor("conv1.bias", {5}, 0.05f, 0);
+  l = layer(LayerType::kMaxPool2d);  // -> 7x6x5
+  l->kernel = 3;
+  l->stride = 1;
+  l->pad = 1;
+  l = layer(LayerType::kBatchNorm);
+  l->eps = 1e-3f;
+  l->tensors[0] = tensor("bn.gamma", {5}, 0.1f, 1.0f);
+  l->tensors[1] = tensor("bn.beta", {5}, 0.1f, 0.0f);
+  l->tensors[2] = tensor("bn.mean", {5}, 0.1f, 0.0f);
+  l->tensors[3] = tensor("bn.var", {5}, 0.1f, 1.0f);
+  layer(LayerType::kRelu);
+  l = layer(LayerType::kConv2d);  // -> 7x6x17, no relu after
+  l->out_channels = 17;
+  l->kernel = 3;
+  l->stride = 1;
+  l->pad = 1;
+  l->tensors[0] = tensor("conv2.weight", {17, 3, 3, 5}, 0.2f, 0);
+  l->tensors[1] = tensor("conv2.bias", {17}, 0.05f, 0);
+  layer(LayerType::kRelu);  // alone: the conv step ends at a batch-norm-less relu? no: fused
+  l = layer(LayerType::kMaxPool2d);  // -> 3x3x17
+  l->kernel = 2;
+  l->stride = 2;
+  layer(LayerType::kFlatten);  // -> 153
+  l = layer(LayerType::kDense);
+  l->out_channels = 9;
+  l->tensors[0] = tensor("fc1.weight", {9, 153}, 0.1f, 0);
+  l->tensors[1] = tensor("fc1.bias", {9}, 0.05f, 0);
+  layer(LayerType::kRelu);
+  l = layer(LayerType::kDense);
+  l->out_channels = 5;
+  l->tensors[0] = tensor("fc2.weight", {5, 9}, 0.3f, 0);
+  l->tensors[1] = tensor("fc2.bias", {5}, 0.05f, 0);
+  layer(LayerType::kSoftmax);
+  return m;
+}
+
+}  // namespace
+
+TEST_CASE("REFERENCE backend equals the reference ops chained by hand", "[network]") {
+  // The kFlatten test model: conv-bn-relu-pool-conv-relu-pool-flatten-dense-softmax.
+  const ink::Model m = ink_test::make_test_model(11, TestHead::kFlatten);
+  ink::Network net;
+  REQUIRE(net.init(m) == INK_OK);
+  Rng rng(12);
+  const int N = 2;
+  const std::vector<float> in = random_inputs(&rng, size_t(N) * 28 * 28);
+  const std::vector<float> probs = run(&net, in, N, INK_BACKEND_REFERENCE);
+
+  auto data = [&](int layer, int slot) {
+    return m.tensors[size_t(m.layers[size_t(layer)].tensors[slot])].data.data();
+  };
+  std::vector<float> a(size_t(N) * 28 * 28 * 4), b(size_t(N) * 28 * 28 * 4);
+  ink::conv2d_ref(a.data(), in.data(), data(0, 0), data(0, 1), N, 28, 28, 1, 4, 3, 1, 1);
+  std::vector<float> scale(4), shift(4);
+  for (int c = 0; c < 4; c++) {
+    const float eps = m.layers[1].eps;
+    scale[c] = data(1, 0)[c] / std::sqrt(data(1, 3)[c] + eps);
+    shift[c] = data(1, 1)[c] - data(1, 2)[c] * scale[c];
+  }
+  ink::batchnorm_ref(a.data(), a.data(), scale.data(), shift.data(), N * 28 * 28, 4);
+  ink::relu_ref(a.data(), a.data(), N * 28 * 28 * 4);
+  ink::maxpool2d_ref(b.data(), a.data(), N, 28, 28, 4, 2, 2, 0);                  // 14x14x4
+  ink::conv2d_ref(a.data(), b.data(), data(4, 0), data(4, 1), N, 14, 14, 4, 8, 3, 1, 0);  // 12x12x8
+  ink::relu_ref(a.data(), a.data(), N * 12 * 12 * 8);
+  ink::maxpool2d_ref(b.data(), a.data(), N, 12, 12, 8, 2, 2, 0);  // 6x6x8 = 288
+  ink::dense_ref(a.data(), b.data(), data(8, 0), data(8, 1), N, 288, 10);
+  std::vector<float> expected(size_t(N) * 10);
+  ink::softmax_ref(expected.data(), a.data(), N, 10);
+  CHECK(max_abs_diff(probs, expected) == 0.0f);
+}
+
+TEST_CASE("OPTIMIZED matches REFERENCE on the test models", "[network]") {
+  for (TestHead head : {TestHead::kFlatten, TestHead::kGlobalAvgPool}) {
+    for (uint64_t seed : {1u, 2u, 3u}) {
+      CAPTURE(head_name(head), seed);
+      ink::Network net;
+      REQUIRE(net.init(ink_test::make_test_model(seed, head)) == INK_OK);
+      REQUIRE(net.num_classes() == 10);
+      Rng rng(100 + seed);
+      for (int N : {1, 3, 7}) {
+        CAPTURE(N);
+        const std::vector<float> in = random_inputs(&rng, size_t(N) * 28 * 28);
+        const std::vector<float> ref = run(&net, in, N, INK_BACKEND_REFERENCE);
+        const std::vector<float> opt = run(&net, in, N, INK_BACKEND_OPTIMIZED);
+        const float diff = max_abs_diff(opt, ref);
+        CAPTURE(diff);
+        CHECK(diff <= kTol);
+        for (int n = 0; n < N; n++) {  // same predictions
+          const float* r = ref.data() + n * 10;
+          const float* o = opt.data() + n * 10;
+          CHECK(std::max_element(r, r + 10) - r == std::max_element(o, o + 10) - o);
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("OPTIMIZED matches REFERENCE on a model with odd shapes and unfused layers",
+          "[network]") {
+  ink::Network net;
+  const ink::Model m = make_odd_model(5);
+  REQUIRE(net.init(m) == INK_OK);
+  REQUIRE(net.shapes().size() == m.layers.size());
+  CHECK(net.shapes()[0].h == 7);
+  CHECK(net.shapes()[0].w == 6);
+  Rng rng(6);
+  for (int N : {1, 2, 5}) {
+    CAPTURE(N);
+    const std::vector<float> in = random_inputs(&rng, size_t(N) * 13 * 11 * 3);
+    const std::vector<float> ref = run(&net, in, N, INK_BACKEND_REFERENCE);
+    const std::vector<float> opt = run(&net, in, N, INK_BACKEND_OPTIMIZED);
+    const float diff = max_abs_diff(opt, ref);
+    CAPTURE(diff);
+    CHECK(diff <= kTol);
+  }
+}
+
+TEST_CASE("a batch of 5 equals five single-image calls; probabilities sum to 1", "[network]") {
+  for (TestHead head : {TestHead::kFlatten, TestHead::kGlobalAvgPool}) {
+    for (ink_backend backend : {INK_BACKEND_REFERENCE, INK_BACKEND_OPTIMIZED}) {
+      CAPTURE(head_name(head), int(backend));
+      ink::Network net;
+      REQUIRE(net.init(ink_test::make_test_model(7, head)) == INK_OK);
+      Rng rng(8);
+      const int N = 5;
+      const std::vector<float> in = random_inputs(&rng, size_t(N) * 28 * 28);
+      const std::vector<float> batch = run(&net, in, N, backend);
+      for (int n = 0; n < N; n++) {
+        CAPTURE(n);
+        const std::vector<float> one(in.begin() + n * 784, in.begin() + (n + 1) * 784);
+        const std::vector<float> single = run(&net, one, 1, backend);
+        // Every kernel computes an image the same way whatever the batch.
+        CHECK(std::memcmp(single.data(), batch.data() + n * 10, 10 * sizeof(float)) == 0);
+        float sum = 0.0f;
+        for (float p : single) {
+          CHECK(p >= 0.0f);
+          CHECK(p <= 1.0f);
+          sum += p;
+        }
+        CHECK_THAT(sum, Catch::WithinAbs(1.0, 1e-5));
+      }
+    }
+  }
+}
+
+TEST_CASE("forward rejects bad arguments with a status and a message", "[network]") {
+  ink::Network net;
+  std::vector<float> in(28 * 28 * 2, 0.5f), probs(20);
+
+  ink::clear_error();
+  CHECK(net.forward(in.data(), 1, probs.data(), INK_BACKEND_REFERENCE) ==
+        INK_ERR_INVALID_ARGUMENT);
+  CHECK(std::string(ink::last_error()).find("no model") != std::string::npos);
+
+  // A model check_model refuses: init fails, and the network stays unusable.
+  ink::Model bad = ink_test::make_test_model(1);
+  bad.layers.pop_back();  // no softmax at the end
+  CHECK(net.init(bad) == INK_ERR_BAD_MODEL);
+  CHECK(std::string(ink::last_error()) != "");
+  CHECK(net.forward(in.data(), 1, probs.data(), INK_BACKEND_REFERENCE) ==
+        INK_ERR_INVALID_ARGUMENT);
+
+  REQUIRE(net.init(ink_test::make_test_model(1)) == INK_OK);
+  struct Case {
+    const float* in;
+    int N;
+    float* probs;
+    int backend;
+    ink_status expected;
+    const char* message;
+  };
+  const Case cases[] = {
+      {nullptr, 1, probs.data(), INK_BACKEND_OPTIMIZED, INK_ERR_INVALID_ARGUMENT, "NULL"},
+      {in.data(), 1, nullptr, INK_BACKEND_REFERENCE, INK_ERR_INVALID_ARGUMENT, "NULL"},
+      {in.data(), 0, probs.data(), INK_BACKEND_OPTIMIZED, INK_ERR_INVALID_ARGUMENT, "batch of 0"},
+      {in.data(), -3, probs.data(), INK_BACKEND_OPTIMIZED, INK_ERR_INVALID_ARGUMENT, "batch of -3"},
+      {in.data(), INK_MAX_BATCH + 1, probs.data(), INK_BACKEND_OPTIMIZED, INK_ERR_LIMIT,
+       "allowed 1..1024"},
+      {in.data(), 1, probs.data(), 2, INK_ERR_INVALID_ARGUMENT, "unknown backend 2"},
+      {in.data(), 1, probs.data(), -1, INK_ERR_INVALID_ARGUMENT, "unknown backend -1"},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.N, c.backend, c.message);
+    ink::clear_error();
+    CHECK(net.forward(c.in, c.N, c.probs, ink_backend(c.backend)) == c.expected);
+    const std::string message = ink::last_error();
+    CAPTURE(message);
+    CHECK(message.find(c.message) != std::string::npos);
+  }
+  // Still usable after the failures, and for a growing then shrinking batch.
+  CHECK(net.forward(in.data(), 2, probs.data(), INK_BACKEND_OPTIMIZED) == INK_OK);
+  CHECK(net.forward(in.data(), 1, probs.data(), INK_BACKEND_OPTIMIZED) == INK_OK);
+}
+
+TEST_CASE("forward handles the largest batch", "[network]") {
+  ink::Network net;
+  REQUIRE(net.init(ink_test::make_test_model(3, TestHead::kGlobalAvgPool)) == INK_OK);
+  const int N = INK_MAX_BATCH;
+  Rng rng(4);
+  const std::vector<float> in = random_inputs(&rng, size_t(N) * 28 * 28);
+  const std::vector<float> opt = run(&net, in, N, INK_BACKEND_OPTIMIZED);
+  // The last image alone gives the same answer.
+  const std::vector<float> last(in.end() - 784, in.end());
+  const std::vector<float> single = run(&net, last, 1, INK_BACKEND_OPTIMIZED);
+  CHECK(std::memcmp(single.data(), opt.data() + size_t(N - 1) * 10, 10 * sizeof(float)) == 0);
+}

