@@ -1,16 +1,19 @@
 // Decoding with stb_image, behind checks that stb does not make itself:
 //
 // 1. The signature picks the format; anything else is INK_ERR_UNSUPPORTED.
-// 2. For PNG, GIF, BMP and PNM the dimensions are read here from the header
-//    and the limits applied before stb parses anything (stb's own PNM and BMP
-//    header readers overflow on absurd values). Then stbi_info_from_memory
-//    gives the authoritative size, checked again; JPEG is checked only there.
+// 2. The dimensions are read here from the header and the limits applied
+//    before stb parses anything (stb's own PNM and BMP header readers
+//    overflow on absurd values); a JPEG's whole marker structure is checked
+//    first (see jpeg_structure). Then stb's header reader for that format
+//    (what stbi_info_from_memory runs) gives the authoritative size, checked
+//    again.
 // 3. stb decodes some truncated files without complaint: a JPEG cut short
-//    (missing scans read as zeros), a BMP or GIF with pixel data missing, and
-//    a PNM with too few bytes (whose output would be uninitialized memory).
-//    So before decoding, each of those is checked for completeness: JPEG
-//    needs its end-of-image marker after the first scan, BMP and PNM the
-//    pixel bytes their header promises, GIF the whole first frame.
+//    (missing scans read as zeros), a BMP or GIF with pixel data missing, a
+//    PNG cut inside IEND, and a PNM with too few bytes (whose output would be
+//    uninitialized memory). So before decoding, each is checked for
+//    completeness: PNG needs every chunk through IEND, JPEG its end-of-image
+//    marker, BMP and PNM the pixel bytes their header promises, GIF the whole
+//    first frame.
 // 4. stbi_load_from_memory with 4 channels; its output is copied into a
 //    Buffer (the caller frees it like any other buffer of ours).
 #include "image.h"
@@ -24,18 +27,30 @@
 #include <stb_image.h>
 
 namespace ink {
+
+// In stb_image_impl.cpp: stb's header reader for one format (1 PNG, 2 JPEG,
+// 3 BMP, 4 GIF, 5 PNM), so stbi_failure_reason() keeps that reader's reason.
+int stb_info_for_format(const unsigned char* bytes, int size, int format, int* x, int* y,
+                        int* comp);
+
 namespace {
 
-enum class Format { kUnknown, kPng, kJpeg, kBmp, kGif, kPnm };
+enum class Format { kUnknown = 0, kPng = 1, kJpeg = 2, kBmp = 3, kGif = 4, kPnm = 5 };
 
 const char* format_name(Format f) {
   switch (f) {
-    case Format::kPng: return "PNG";
-    case Format::kJpeg: return "JPEG";
-    case Format::kBmp: return "BMP";
-    case Format::kGif: return "GIF";
-    case Format::kPnm: return "PNM";
-    default: return "unknown";
+    case Format::kPng:
+      return "PNG";
+    case Format::kJpeg:
+      return "JPEG";
+    case Format::kBmp:
+      return "BMP";
+    case Format::kGif:
+      return "GIF";
+    case Format::kPnm:
+      return "PNM";
+    default:
+      return "unknown";
   }
 }
 
@@ -46,9 +61,12 @@ struct Signature {
 };
 
 const Signature kSignatures[] = {
-    {Format::kPng, "\x89PNG\r\n\x1a\n", 8}, {Format::kJpeg, "\xff\xd8\xff", 3},
-    {Format::kGif, "GIF87a", 6},            {Format::kGif, "GIF89a", 6},
-    {Format::kBmp, "BM", 2},                {Format::kPnm, "P5", 2},
+    {Format::kPng, "\x89PNG\r\n\x1a\n", 8},
+    {Format::kJpeg, "\xff\xd8\xff", 3},
+    {Format::kGif, "GIF87a", 6},
+    {Format::kGif, "GIF89a", 6},
+    {Format::kBmp, "BM", 2},
+    {Format::kPnm, "P5", 2},
     {Format::kPnm, "P6", 2},
 };
 
@@ -166,8 +184,7 @@ ink_status pnm_header(const uint8_t* b, size_t n, PnmHeader* h) {
     }
     if (p >= n) return truncated(Format::kPnm, "the header is cut short");
     if (b[p] < '0' || b[p] > '9') {
-      return set_error(INK_ERR_BAD_IMAGE, "corrupt PNM image: expected a number at byte %zu",
-                       p);
+      return set_error(INK_ERR_BAD_IMAGE, "corrupt PNM image: expected a number at byte %zu", p);
     }
     long long v = 0;
     while (p < n && b[p] >= '0' && b[p] <= '9') {
@@ -183,30 +200,74 @@ ink_status pnm_header(const uint8_t* b, size_t n, PnmHeader* h) {
 
 // ---- Completeness checks (after the limits, so sizes are small).
 
-ink_status check_jpeg_complete(const uint8_t* b, size_t n) {
-  // Walk the marker segments up to the first SOS (start of scan), then look
-  // for EOI. Entropy-coded data stuffs every 0xFF as FF 00, so FF D9 after
-  // the first scan header can only be the end-of-image marker.
+// The whole JPEG marker structure, before stb reads any of it: segments with
+// lengths that fit, scans (entropy-coded data runs to the next marker that is
+// not FF 00 or a restart), and an end-of-image marker; a missing EOI means the
+// file was cut short. Huffman tables (DHT) are checked too: stb_image 2.27
+// writes past its tables when a DHT declares more than 256 codes (found by
+// the corrupted-file test under AddressSanitizer/UBSan; fixed upstream in
+// 2.28). The first frame header (SOF) gives the dimensions.
+ink_status jpeg_structure(const uint8_t* b, size_t n, Dims* d, bool* have_dims) {
+  auto corrupt = [](const char* what, size_t at) {
+    return set_error(INK_ERR_BAD_IMAGE, "corrupt JPEG image: %s at byte %zu", what, at);
+  };
   size_t p = 2;
   for (;;) {
-    if (p >= n) return truncated(Format::kJpeg, "no start of scan");
-    if (b[p] != 0xff) return INK_OK;  // not a marker: stb will say what is wrong
-    while (p < n && b[p] == 0xff) ++p;
-    if (p >= n) return truncated(Format::kJpeg, "no start of scan");
-    uint8_t marker = b[p++];
+    if (p >= n) return truncated(Format::kJpeg, "no end-of-image marker (FF D9)");
+    if (b[p] != 0xff) return corrupt("expected a marker", p);
+    while (p < n && b[p] == 0xff) ++p;  // fill bytes
+    if (p >= n) return truncated(Format::kJpeg, "no end-of-image marker (FF D9)");
+    const uint8_t marker = b[p++];
+    if (marker == 0xd9) return INK_OK;
     if (marker == 0x01 || (marker >= 0xd0 && marker <= 0xd8)) continue;  // no payload
-    if (marker == 0xd9) return INK_OK;  // EOI before any scan: stb reports it
     if (p + 2 > n) return truncated(Format::kJpeg, "a marker segment is cut short");
-    size_t length = size_t(b[p]) << 8 | b[p + 1];
-    if (length < 2) return INK_OK;
+    const size_t length = size_t(b[p]) << 8 | b[p + 1];
+    if (length < 2) return corrupt("marker segment shorter than its length field", p);
     if (p + length > n) return truncated(Format::kJpeg, "a marker segment is cut short");
+    const uint8_t* seg = b + p + 2;
+    const size_t seg_len = length - 2;
+    const bool sof =
+        marker >= 0xc0 && marker <= 0xcf && marker != 0xc4 && marker != 0xc8 && marker != 0xcc;
+    if (sof && !*have_dims) {
+      if (seg_len < 5) return corrupt("frame header too short", p);
+      d->height = (long long)seg[1] << 8 | seg[2];
+      d->width = (long long)seg[3] << 8 | seg[4];
+      *have_dims = true;
+    }
+    if (marker == 0xc4) {  // DHT: tables of (class/id, 16 counts, symbols)
+      for (size_t q = 0; q < seg_len;) {
+        if (q + 17 > seg_len) return corrupt("Huffman table cut short", p + 2 + q);
+        size_t codes = 0;
+        for (int i = 1; i <= 16; ++i) codes += seg[q + size_t(i)];
+        if (codes > 256) return corrupt("Huffman table with more than 256 codes", p + 2 + q);
+        q += 17 + codes;
+        if (q > seg_len) return corrupt("Huffman table cut short", p);
+      }
+    }
     p += length;
-    if (marker == 0xda) break;
+    if (marker == 0xda) {  // entropy-coded data up to the next real marker
+      for (;; ++p) {
+        if (p + 1 >= n) return truncated(Format::kJpeg, "the scan data is cut short");
+        const uint8_t next = b[p + 1];
+        if (b[p] == 0xff && next != 0x00 && next != 0xff && !(next >= 0xd0 && next <= 0xd7)) {
+          break;
+        }
+      }
+    }
   }
-  for (; p + 1 < n; ++p) {
-    if (b[p] == 0xff && b[p + 1] == 0xd9) return INK_OK;
+}
+
+ink_status check_png_complete(const uint8_t* b, size_t n) {
+  // Chunks: length (4 BE), type (4), data, CRC (4), up to and including IEND.
+  // stb stops reading at IEND's type, so a file cut inside IEND would pass.
+  size_t p = 8;
+  for (;;) {
+    if (p + 8 > n) return truncated(Format::kPng, "no IEND chunk");
+    size_t length = u32be(b + p);
+    if (length > n || p + 12 + length > n) return truncated(Format::kPng, "a chunk is cut short");
+    if (std::memcmp(b + p + 4, "IEND", 4) == 0) return INK_OK;
+    p += 12 + length;
   }
-  return truncated(Format::kJpeg, "no end-of-image marker (FF D9) after the scan data");
 }
 
 ink_status check_bmp_complete(const BmpHeader& h, size_t n) {
@@ -259,6 +320,34 @@ ink_status check_gif_complete(const uint8_t* b, size_t n) {
   }
 }
 
+// PNM samples other than 8-bit 0..255, scaled to 0..255. stb_image 2.27
+// neither scales maxval < 255 nor converts 16-bit PNM safely: with 4 output
+// channels it reads past its buffer (stbi__convert_16_to_8 after an 8-bit
+// channel conversion; seen with AddressSanitizer).
+ink_status decode_pnm(const uint8_t* b, const PnmHeader& h, int channels, DecodedImage* out) {
+  if (h.maxval < 1 || h.maxval > 65535) {
+    return set_error(INK_ERR_BAD_IMAGE, "corrupt PNM image: maxval %lld is not in 1..65535",
+                     h.maxval);
+  }
+  const int w = int(h.dims.width), ht = int(h.dims.height);
+  const int bytes_per_sample = h.maxval > 255 ? 2 : 1;
+  const uint32_t maxval = uint32_t(h.maxval);
+  INK_RETURN_IF_ERROR(out->rgba.resize(size_t(w) * size_t(ht) * 4));
+  const uint8_t* p = b + h.data_offset;
+  uint8_t* o = out->rgba.data();
+  for (size_t i = 0; i < size_t(w) * size_t(ht); ++i, o += 4) {
+    for (int c = 0; c < channels; ++c, p += bytes_per_sample) {
+      uint32_t v = bytes_per_sample == 2 ? uint32_t(p[0]) << 8 | p[1] : p[0];
+      o[c] = uint8_t(v >= maxval ? 255 : (v * 255 + maxval / 2) / maxval);
+    }
+    if (channels == 1) o[1] = o[2] = o[0];
+    o[3] = 255;
+  }
+  out->width = w;
+  out->height = ht;
+  return INK_OK;
+}
+
 struct Probe {
   Format format = Format::kUnknown;
   BmpHeader bmp;
@@ -296,8 +385,9 @@ ink_status probe(const uint8_t* bytes, size_t size, Probe* pr) {
                        bytes[1]);
     }
     char hex[16] = "";
+    int len = 0;
     for (size_t i = 0; i < size && i < 4; ++i) {
-      std::snprintf(hex + 3 * i, sizeof(hex) - 3 * i, i ? " %02x" : "%02x", bytes[i]);
+      len += std::snprintf(hex + len, sizeof(hex) - size_t(len), i ? " %02x" : "%02x", bytes[i]);
     }
     return set_error(INK_ERR_UNSUPPORTED,
                      "not a PNG, JPEG, BMP, GIF or PNM image (starts with '%s')", hex);
@@ -307,8 +397,12 @@ ink_status probe(const uint8_t* bytes, size_t size, Probe* pr) {
   Dims claimed;
   bool have_dims = true;
   switch (pr->format) {
-    case Format::kPng: INK_RETURN_IF_ERROR(png_dims(bytes, size, &claimed, &have_dims)); break;
-    case Format::kGif: INK_RETURN_IF_ERROR(gif_dims(bytes, size, &claimed)); break;
+    case Format::kPng:
+      INK_RETURN_IF_ERROR(png_dims(bytes, size, &claimed, &have_dims));
+      break;
+    case Format::kGif:
+      INK_RETURN_IF_ERROR(gif_dims(bytes, size, &claimed));
+      break;
     case Format::kBmp:
       INK_RETURN_IF_ERROR(bmp_header(bytes, size, &pr->bmp));
       claimed = pr->bmp.dims;
@@ -317,13 +411,20 @@ ink_status probe(const uint8_t* bytes, size_t size, Probe* pr) {
       INK_RETURN_IF_ERROR(pnm_header(bytes, size, &pr->pnm));
       claimed = pr->pnm.dims;
       break;
-    default: have_dims = false; break;
+    case Format::kJpeg:
+      have_dims = false;
+      INK_RETURN_IF_ERROR(jpeg_structure(bytes, size, &claimed, &have_dims));
+      break;
+    default:
+      have_dims = false;
+      break;
   }
   if (have_dims) INK_RETURN_IF_ERROR(check_dims(pr->format, claimed.width, claimed.height));
 
-  // 3. stb's view of the header.
+  // 3. stb's view of the header (what stbi_info_from_memory does, for the one
+  // format the signature named).
   int w = 0, h = 0, comp = 0;
-  if (!stbi_info_from_memory(bytes, int(size), &w, &h, &comp)) {
+  if (!stb_info_for_format(bytes, int(size), int(pr->format), &w, &h, &comp)) {
     const char* reason = stbi_failure_reason();
     if (reason != nullptr && std::strcmp(reason, "too large") == 0) {
       return set_error(INK_ERR_LIMIT, "%s image is larger than %d pixels per side (%s)",
@@ -359,9 +460,15 @@ ink_status decode_image(const uint8_t* bytes, size_t size, DecodedImage* out) {
   INK_RETURN_IF_ERROR(probe(bytes, size, &pr));
 
   switch (pr.format) {
-    case Format::kJpeg: INK_RETURN_IF_ERROR(check_jpeg_complete(bytes, size)); break;
-    case Format::kBmp: INK_RETURN_IF_ERROR(check_bmp_complete(pr.bmp, size)); break;
-    case Format::kGif: INK_RETURN_IF_ERROR(check_gif_complete(bytes, size)); break;
+    case Format::kPng:
+      INK_RETURN_IF_ERROR(check_png_complete(bytes, size));
+      break;
+    case Format::kBmp:
+      INK_RETURN_IF_ERROR(check_bmp_complete(pr.bmp, size));
+      break;
+    case Format::kGif:
+      INK_RETURN_IF_ERROR(check_gif_complete(bytes, size));
+      break;
     case Format::kPnm: {
       unsigned long long samples = (unsigned long long)pr.width * pr.height *
                                    (bytes[1] == '6' ? 3 : 1) * (pr.pnm.maxval > 255 ? 2 : 1);
@@ -373,19 +480,23 @@ ink_status decode_image(const uint8_t* bytes, size_t size, DecodedImage* out) {
       }
       break;
     }
-    default: break;
+    default:
+      break;
   }
 
+  if (pr.format == Format::kPnm && pr.pnm.maxval != 255) {
+    return decode_pnm(bytes, pr.pnm, bytes[1] == '6' ? 3 : 1, out);
+  }
   int w = 0, h = 0, comp = 0;
   stbi_uc* rgba = stbi_load_from_memory(bytes, int(size), &w, &h, &comp, 4);
   if (rgba == nullptr) {
     const char* reason = stbi_failure_reason();
     if (reason != nullptr && std::strcmp(reason, "outofmem") == 0) {
-      return set_error(INK_ERR_OUT_OF_MEMORY, "out of memory decoding a %dx%d %s image",
-                       pr.width, pr.height, format_name(pr.format));
+      return set_error(INK_ERR_OUT_OF_MEMORY, "out of memory decoding a %dx%d %s image", pr.width,
+                       pr.height, format_name(pr.format));
     }
-    return set_error(INK_ERR_BAD_IMAGE, "corrupt or truncated %s image: %s",
-                     format_name(pr.format), reason ? reason : "unknown reason");
+    return set_error(INK_ERR_BAD_IMAGE, "corrupt or truncated %s image: %s", format_name(pr.format),
+                     reason ? reason : "unknown reason");
   }
   if (w != pr.width || h != pr.height) {
     stbi_image_free(rgba);

@@ -18,8 +18,7 @@ struct DecodedImage {
 };
 
 /// Header-only look: format size and dimensions, with the limits applied.
-ink_status probe_image(const uint8_t* bytes, size_t size, int* width,
-                       int* height);
+ink_status probe_image(const uint8_t* bytes, size_t size, int* width, int* height);
 
 /// Decodes to RGBA. Errors: INK_ERR_INVALID_ARGUMENT (empty), INK_ERR_LIMIT,
 /// INK_ERR_UNSUPPORTED (not a format we read), INK_ERR_BAD_IMAGE (corrupt or

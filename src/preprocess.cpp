@@ -20,8 +20,8 @@ inline uint32_t div255(uint32_t v) {
   return (v + (v >> 8)) >> 8;
 }
 
-ink_status check_pixels(const char* fn, const uint8_t* pixels, int width, int height,
-                        int stride, ink_pixel_format format, const void* out) {
+ink_status check_pixels(const char* fn, const uint8_t* pixels, int width, int height, int stride,
+                        ink_pixel_format format, const void* out) {
   if (pixels == nullptr) return set_error(INK_ERR_INVALID_ARGUMENT, "%s: pixels is NULL", fn);
   if (out == nullptr) return set_error(INK_ERR_INVALID_ARGUMENT, "%s: out is NULL", fn);
   if (format != INK_PIXELS_GRAY && format != INK_PIXELS_RGBA) {
@@ -50,8 +50,8 @@ ink_status check_pixels(const char* fn, const uint8_t* pixels, int width, int he
   long long row_bytes = (long long)width * int(format);
   if (stride < row_bytes) {
     return set_error(INK_ERR_INVALID_ARGUMENT,
-                     "%s: stride %d is smaller than a row of %d %s pixels (%lld bytes)", fn,
-                     stride, width, format == INK_PIXELS_RGBA ? "RGBA" : "gray", row_bytes);
+                     "%s: stride %d is smaller than a row of %d %s pixels (%lld bytes)", fn, stride,
+                     width, format == INK_PIXELS_RGBA ? "RGBA" : "gray", row_bytes);
   }
   return INK_OK;
 }
@@ -81,48 +81,67 @@ int percentile(const uint32_t h[256], int lo, int hi, double q) {
   return hi;
 }
 
+// 8.8 fixed-point BT.601 luma; the weights sum to 256, so white stays 255.
+inline uint32_t luma(const uint8_t* p) {
+  return (77u * p[0] + 150u * p[1] + 29u * p[2] + 128u) >> 8;
+}
+
+// Four interleaved histograms: consecutive equal values (a plain background)
+// would otherwise serialize on one counter. merge() sums them.
+struct Histogram4 {
+  uint32_t h[4][256];
+  Histogram4() { std::memset(h, 0, sizeof(h)); }
+  void merge(uint32_t out[256]) const {
+    for (int v = 0; v < 256; ++v) out[v] = h[0][v] + h[1][v] + h[2][v] + h[3][v];
+  }
+};
+
 // Grayscale into `gray` (width * height), with its histogram. RGBA whose alpha
 // varies is composited over white and over black; the composite with more
 // variance wins (black ink on a transparent canvas only shows over white,
-// white ink only over black).
+// white ink only over black). Opaque images take one pass.
 void to_gray(const uint8_t* pixels, int width, int height, int stride, ink_pixel_format format,
              uint8_t* gray, uint32_t hist[256]) {
-  std::memset(hist, 0, 256 * sizeof(uint32_t));
+  Histogram4 h4;
   if (format == INK_PIXELS_GRAY) {
     for (int y = 0; y < height; ++y) {
       const uint8_t* row = pixels + size_t(y) * size_t(stride);
       uint8_t* o = gray + size_t(y) * size_t(width);
       std::memcpy(o, row, size_t(width));
-      for (int x = 0; x < width; ++x) hist[o[x]]++;
+      for (int x = 0; x < width; ++x) h4.h[x & 3][o[x]]++;
     }
+    h4.merge(hist);
     return;
   }
-  uint32_t hist_black[256] = {0};
   uint32_t amin = 255, amax = 0;
   for (int y = 0; y < height; ++y) {
     const uint8_t* p = pixels + size_t(y) * size_t(stride);
     uint8_t* o = gray + size_t(y) * size_t(width);
     for (int x = 0; x < width; ++x, p += 4) {
-      // BT.601 luma in 8.8 fixed point; the weights sum to 256, so white stays 255.
-      uint32_t luma = (77u * p[0] + 150u * p[1] + 29u * p[2] + 128u) >> 8;
       uint32_t a = p[3];
-      uint32_t over_white = 255u - div255((255u - luma) * a);
+      uint32_t over_white = 255u - div255((255u - luma(p)) * a);
       o[x] = uint8_t(over_white);
-      hist[over_white]++;
-      hist_black[div255(luma * a)]++;
+      h4.h[x & 3][over_white]++;
       amin = a < amin ? a : amin;
       amax = a > amax ? a : amax;
     }
   }
-  if (amin == amax || histogram_variance(hist_black) <= histogram_variance(hist)) return;
+  h4.merge(hist);
+  if (amin == amax) return;
+
+  Histogram4 b4;
+  for (int y = 0; y < height; ++y) {
+    const uint8_t* p = pixels + size_t(y) * size_t(stride);
+    for (int x = 0; x < width; ++x, p += 4) b4.h[x & 3][div255(luma(p) * p[3])]++;
+  }
+  uint32_t hist_black[256];
+  b4.merge(hist_black);
+  if (histogram_variance(hist_black) <= histogram_variance(hist)) return;
   std::memcpy(hist, hist_black, sizeof(hist_black));
   for (int y = 0; y < height; ++y) {
     const uint8_t* p = pixels + size_t(y) * size_t(stride);
     uint8_t* o = gray + size_t(y) * size_t(width);
-    for (int x = 0; x < width; ++x, p += 4) {
-      uint32_t luma = (77u * p[0] + 150u * p[1] + 29u * p[2] + 128u) >> 8;
-      o[x] = uint8_t(div255(luma * p[3]));
-    }
+    for (int x = 0; x < width; ++x, p += 4) o[x] = uint8_t(div255(luma(p) * p[3]));
   }
 }
 
@@ -309,8 +328,8 @@ ink_status find_ink_box(const InkImage& ink, int threshold, int box[4], int* ink
   *ink_pixels = 0;
   const int W = ink.width, H = ink.height;
   if (W <= 0 || H <= 0 || ink.pixels.size() != size_t(W) * size_t(H)) {
-    return set_error(INK_ERR_INVALID_ARGUMENT, "find_ink_box: ink image %dx%d holds %zu pixels",
-                     W, H, ink.pixels.size());
+    return set_error(INK_ERR_INVALID_ARGUMENT, "find_ink_box: ink image %dx%d holds %zu pixels", W,
+                     H, ink.pixels.size());
   }
   if (threshold >= 255) return INK_OK;
   const uint8_t t = uint8_t(threshold < 0 ? 0 : threshold);
@@ -396,9 +415,8 @@ ink_status find_ink_box(const InkImage& ink, int threshold, int box[4], int* ink
   return INK_OK;
 }
 
-ink_status resample_area(float* out, int out_w, int out_h, const uint8_t* in, int in_w,
-                         int in_h, int in_stride, double scale, double offset_x,
-                         double offset_y) {
+ink_status resample_area(float* out, int out_w, int out_h, const uint8_t* in, int in_w, int in_h,
+                         int in_stride, double scale, double offset_x, double offset_y) {
   if (out == nullptr || in == nullptr || out_w <= 0 || out_h <= 0 || in_w <= 0 || in_h <= 0 ||
       in_stride < in_w || !(scale > 0) || !std::isfinite(scale) || !std::isfinite(offset_x) ||
       !std::isfinite(offset_y)) {
@@ -434,16 +452,14 @@ ink_status resample_area(float* out, int out_w, int out_h, const uint8_t* in, in
   return INK_OK;
 }
 
-ink_status normalize_digit(const InkImage& ink, const int box[4], int threshold,
-                           DigitInput* out) {
+ink_status normalize_digit(const InkImage& ink, const int box[4], int threshold, DigitInput* out) {
   if (out == nullptr || box == nullptr) {
     return set_error(INK_ERR_INVALID_ARGUMENT, "normalize_digit: box and out must not be NULL");
   }
   const int W = ink.width, H = ink.height;
   if (W <= 0 || H <= 0 || ink.pixels.size() != size_t(W) * size_t(H)) {
-    return set_error(INK_ERR_INVALID_ARGUMENT,
-                     "normalize_digit: ink image %dx%d holds %zu pixels", W, H,
-                     ink.pixels.size());
+    return set_error(INK_ERR_INVALID_ARGUMENT, "normalize_digit: ink image %dx%d holds %zu pixels",
+                     W, H, ink.pixels.size());
   }
   const int bx = box[0], by = box[1], bw = box[2], bh = box[3];
   if (bw <= 0 || bh <= 0 || bx < 0 || by < 0 || bx > W - bw || by > H - bh) {
@@ -486,9 +502,8 @@ ink_status normalize_digit(const InkImage& ink, const int box[4], int threshold,
   float peak = 0;
   for (int i = 0; i < kDigitSide * kDigitSide; ++i) peak = o[i] > peak ? o[i] : peak;
   if (!(peak > 0)) return INK_OK;
-  const float gain = 1.0f / peak;
   for (int i = 0; i < kDigitSide * kDigitSide; ++i) {
-    float v = o[i] * gain;
+    float v = o[i] / peak;  // a division, so the peak is exactly 1
     v = v < 0 ? 0 : v > 1 ? 1 : v;
     o[i] = v;
     out->input28[i] = uint8_t(std::lround(v * 255.0f));

@@ -61,8 +61,8 @@ struct InkImage {
 
 /// Converts pixels to ink intensity: grayscale (canvas exports whose ink is
 /// only in alpha handled), automatic polarity, background level subtracted.
-ink_status to_ink_image(const uint8_t* pixels, int width, int height,
-                        int stride, ink_pixel_format format, InkImage* out);
+ink_status to_ink_image(const uint8_t* pixels, int width, int height, int stride,
+                        ink_pixel_format format, InkImage* out);
 
 /// Otsu's threshold of a histogram of n 8-bit values: the t maximizing the
 /// between-class variance of {v <= t} and {v > t}. When a range of t ties
@@ -82,28 +82,25 @@ ink_status find_ink_box(const InkImage& ink, int threshold, int box[4], int* ink
 /// fractional coverage, and area outside the source counts as 0. Output
 /// pixels are in the source's units (0..255).
 /// in (in_h, in_w) with in_stride bytes per row, out (out_h, out_w).
-ink_status resample_area(float* out, int out_w, int out_h, const uint8_t* in, int in_w,
-                         int in_h, int in_stride, double scale, double offset_x,
-                         double offset_y);
+ink_status resample_area(float* out, int out_w, int out_h, const uint8_t* in, int in_w, int in_h,
+                         int in_stride, double scale, double offset_x, double offset_y);
 
 struct DigitInput {
-  bool found = false;                  // false: blank / near-blank input
-  float input[kDigitSide * kDigitSide];    // 0..1, what the model gets
+  bool found = false;                        // false: blank / near-blank input
+  float input[kDigitSide * kDigitSide];      // 0..1, what the model gets
   uint8_t input28[kDigitSide * kDigitSide];  // the same as bytes, for display
-  int threshold = 0;                   // Otsu threshold on the ink image
-  int box[4] = {0, 0, 0, 0};           // ink bounding box: x, y, w, h
+  int threshold = 0;                         // Otsu threshold on the ink image
+  int box[4] = {0, 0, 0, 0};                 // ink bounding box: x, y, w, h
   bool inverted = false;
 };
 
 /// Whole pipeline on raw pixels.
-ink_status preprocess_pixels(const uint8_t* pixels, int width, int height,
-                             int stride, ink_pixel_format format,
-                             DigitInput* out);
+ink_status preprocess_pixels(const uint8_t* pixels, int width, int height, int stride,
+                             ink_pixel_format format, DigitInput* out);
 
 /// The normalization step alone, on an ink image region (x, y, w, h) —
 /// shared with multi-digit segmentation, which normalizes each digit.
-ink_status normalize_digit(const InkImage& ink, const int box[4], int threshold,
-                           DigitInput* out);
+ink_status normalize_digit(const InkImage& ink, const int box[4], int threshold, DigitInput* out);
 
 }  // namespace ink
 

@@ -3,7 +3,8 @@
 // Canvas drawings differ from MNIST in pen width, slant, size and position,
 // so each image gets, in this order:
 //   1. stroke thickness: a partial 3x3-cross dilation (thicker) or erosion
-//      (thinner), x + t * (max or min over the cross - x), t in [0.35, 1];
+//      (thinner), x + t * (max or min over the cross - x), t in [0.35, 1]
+//      for dilation and [0.2, 0.6] for erosion;
 //   2. a random affine map about the centre: rotation, scale, aspect, x shear,
 //      shift;
 //   3. an elastic distortion (Simard et al. 2003): a uniform random
@@ -84,8 +85,10 @@ void augment_image(float* out, const uint8_t* in, int h, int w,
     return;
   }
   if (rng->uniform() < cfg.thickness_prob) {
+    // Erosion is milder: a full one wipes out MNIST's thinnest strokes.
     const bool dilate = rng->uniform() < 0.5f;
-    morph_cross(tmp.data(), src.data(), h, w, dilate, rng->uniform(0.35f, 1.0f));
+    morph_cross(tmp.data(), src.data(), h, w, dilate,
+                dilate ? rng->uniform(0.35f, 1.0f) : rng->uniform(0.2f, 0.6f));
     src.swap(tmp);
   }
   // Output pixel p maps to source c + A^-1 (p - c - shift) + elastic(p).

