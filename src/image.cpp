@@ -324,12 +324,12 @@ ink_status check_gif_complete(const uint8_t* b, size_t n) {
 // neither scales maxval < 255 nor converts 16-bit PNM safely: with 4 output
 // channels it reads past its buffer (stbi__convert_16_to_8 after an 8-bit
 // channel conversion; seen with AddressSanitizer).
-ink_status decode_pnm(const uint8_t* b, const PnmHeader& h, int channels, DecodedImage* out) {
+ink_status decode_pnm(const uint8_t* b, const PnmHeader& h, int w, int ht, int channels,
+                      DecodedImage* out) {
   if (h.maxval < 1 || h.maxval > 65535) {
     return set_error(INK_ERR_BAD_IMAGE, "corrupt PNM image: maxval %lld is not in 1..65535",
                      h.maxval);
   }
-  const int w = int(h.dims.width), ht = int(h.dims.height);
   const int bytes_per_sample = h.maxval > 255 ? 2 : 1;
   const uint32_t maxval = uint32_t(h.maxval);
   INK_RETURN_IF_ERROR(out->rgba.resize(size_t(w) * size_t(ht) * 4));
@@ -485,7 +485,7 @@ ink_status decode_image(const uint8_t* bytes, size_t size, DecodedImage* out) {
   }
 
   if (pr.format == Format::kPnm && pr.pnm.maxval != 255) {
-    return decode_pnm(bytes, pr.pnm, bytes[1] == '6' ? 3 : 1, out);
+    return decode_pnm(bytes, pr.pnm, pr.width, pr.height, bytes[1] == '6' ? 3 : 1, out);
   }
   int w = 0, h = 0, comp = 0;
   stbi_uc* rgba = stbi_load_from_memory(bytes, int(size), &w, &h, &comp, 4);

@@ -1,7 +1,7 @@
 // MNIST-style preprocessing; the pipeline and its conventions are described at
 // the top of preprocess.h. Everything sized by the input lives in Buffers, and
 // the full-image work is a few single passes over bytes:
-//   gray + histograms (1 pass, a 2nd only for RGBA ink on a dark composite),
+//   gray + histogram (1 pass; 2 more only for RGBA whose alpha varies),
 //   ink lookup table (1), connected-component runs (2: count, then label),
 // then only the ink's box is touched again (center of mass, resampling).
 #include "preprocess.h"
@@ -14,7 +14,7 @@
 namespace ink {
 namespace {
 
-// x * a / 255 rounded, exact for x, a in 0..255.
+// v / 255 rounded to nearest, exact for v = x * a with x, a in 0..255.
 inline uint32_t div255(uint32_t v) {
   v += 128;
   return (v + (v >> 8)) >> 8;

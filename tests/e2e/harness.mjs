@@ -77,7 +77,7 @@ export async function openPage(context, origin, { path = '/index.html', forceNoS
 }
 
 /** Points along a polyline about every `spacing` px (pad coordinates -> page pixels). */
-function densify(points, box, spacing = 4) {
+function densify(points, box, spacing = 12) {
   const px = points.map(([x, y]) => [box.x + x * box.width, box.y + y * box.height]);
   const out = [px[0]];
   for (let i = 1; i < px.length; i++) {
@@ -105,7 +105,7 @@ export async function drawWithMouse(page, strokes) {
 export async function drawWithTouch(page, cdp, strokes) {
   const box = await page.locator('#pad').boundingBox();
   for (const stroke of strokes) {
-    const points = densify(stroke, box, 6);
+    const points = densify(stroke, box, 12);
     const touch = (type, [x, y]) =>
       cdp.send('Input.dispatchTouchEvent', { type, touchPoints: type === 'touchEnd' ? [] : [{ x, y }] });
     await touch('touchStart', points[0]);
