@@ -245,6 +245,7 @@ test('privacy: a strict CSP, no inline script or style, nothing fetched from els
     const events = [];
     document.addEventListener('securitypolicyviolation', (e) => events.push(e.violatedDirective));
     await fetch('https://example.com/').catch(() => {});
+    await new Promise((resolve) => setTimeout(resolve, 200)); // the event is queued as a task
     return events;
   });
   assert.deepEqual(blocked, ['connect-src']);
