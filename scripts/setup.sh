@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.."
 # decoding; catch2: C++ tests; libxnnpack-dev + libpthreadpool-dev: the
 # optional native XNNPACK backend; chromium: browser tests; clang and its
 # runtime: libFuzzer and sanitizer builds; clang-format: the style check; zlib1g-dev: gzip'd IDX files.
+# tesseract-ocr: the reference OCR the number-reading benchmark compares with.
 DEB_PACKAGES=(
   cmake g++ make pkg-config
   emscripten node-acorn binaryen
@@ -16,6 +17,7 @@ DEB_PACKAGES=(
   libxnnpack-dev libpthreadpool-dev
   clang libclang-rt-14-dev clang-format
   chromium
+  tesseract-ocr
 )
 
 missing=()

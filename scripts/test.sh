@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Sets up, builds, and runs every test: the C++ suite through CTest, then the
-# Node tests (CLI, WASM parity in Node, the page in headless Chromium).
+# Sets up, builds, and runs every test: the C++ suite through CTest (also
+# under ASan + UBSan), a short fuzz of every libFuzzer target, then the Node
+# tests (CLI, bad-input corpus, soak, WASM parity in Node, the page in
+# headless Chromium).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/build.sh
@@ -13,10 +15,14 @@ bash scripts/format.sh --check
 echo "== C++ tests (ctest)"
 ctest --test-dir build --output-on-failure -j"$jobs"
 
-echo "== C++ tests under AddressSanitizer + UndefinedBehaviorSanitizer"
-cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DINK_SANITIZE=ON -DINK_BUILD_TRAINER=OFF >/dev/null
-cmake --build build-asan -j"$jobs"
-ctest --test-dir build-asan --output-on-failure -j"$jobs"
+echo "== C++ tests under AddressSanitizer + UndefinedBehaviorSanitizer (preset asan)"
+cmake --preset asan >/dev/null
+cmake --build --preset asan -j"$jobs"
+ctest --preset asan -j"$jobs"
+
+# Each libFuzzer target for a bounded time (npm run fuzz -- --seconds N for longer runs).
+echo "== fuzzing: every target for ${INK_FUZZ_SECONDS:-20} s (libFuzzer, ASan + UBSan)"
+bash scripts/fuzz.sh --seconds "${INK_FUZZ_SECONDS:-20}"
 
 echo "== fixtures"
 mkdir -p build/testdata

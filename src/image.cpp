@@ -16,8 +16,14 @@
 //    first frame.
 // 4. stbi_load_from_memory with 4 channels; its output is copied into a
 //    Buffer (the caller frees it like any other buffer of ours).
+// 5. A JPEG's EXIF orientation (TIFF tag 0x0112 in an APP1 "Exif" segment)
+//    is applied while copying, so the pixels are the picture a browser shows
+//    (CSS image-orientation: from-image, the default) and a phone photo taken
+//    sideways is read upright. A malformed EXIF block is ignored, as browsers
+//    do.
 #include "image.h"
 
+#include <cstddef>
 #include <cstdio>
 #include <cstring>
 
@@ -198,6 +204,37 @@ ink_status pnm_header(const uint8_t* b, size_t n, PnmHeader* h) {
   return INK_OK;
 }
 
+// EXIF orientation from an APP1 segment's payload: "Exif\0\0", then a TIFF
+// header (byte order "II" or "MM", 42, offset of IFD0) and IFD0's 12-byte
+// entries (tag, type, count, value). Returns 1..8, or 0 when the segment is
+// not EXIF, has no orientation or is malformed. Every read is bounds-checked.
+int exif_orientation(const uint8_t* seg, size_t n) {
+  if (n < 6 + 8 || std::memcmp(seg, "Exif\0\0", 6) != 0) return 0;
+  const uint8_t* t = seg + 6;
+  const size_t tn = n - 6;
+  bool le = false;
+  if (t[0] == 'I' && t[1] == 'I') {
+    le = true;
+  } else if (!(t[0] == 'M' && t[1] == 'M')) {
+    return 0;
+  }
+  auto u16 = [&](size_t at) { return le ? u16le(t + at) : uint32_t(t[at]) << 8 | t[at + 1]; };
+  auto u32 = [&](size_t at) { return le ? u32le(t + at) : u32be(t + at); };
+  if (u16(2) != 42) return 0;
+  const size_t ifd = u32(4);
+  if (ifd > tn || tn - ifd < 2) return 0;
+  const size_t count = u16(ifd);
+  for (size_t i = 0; i < count; ++i) {
+    const size_t e = ifd + 2 + 12 * i;
+    if (tn - ifd - 2 < 12 * (i + 1)) return 0;
+    if (u16(e) != 0x0112) continue;
+    if (u16(e + 2) != 3 || u32(e + 4) != 1) return 0;  // SHORT, count 1
+    const uint32_t v = u16(e + 8);
+    return v >= 1 && v <= 8 ? int(v) : 0;
+  }
+  return 0;
+}
+
 // ---- Completeness checks (after the limits, so sizes are small).
 
 // The whole JPEG marker structure, before stb reads any of it: segments with
@@ -206,8 +243,11 @@ ink_status pnm_header(const uint8_t* b, size_t n, PnmHeader* h) {
 // file was cut short. Huffman tables (DHT) are checked too: stb_image 2.27
 // writes past its tables when a DHT declares more than 256 codes (found by
 // the corrupted-file test under AddressSanitizer/UBSan; fixed upstream in
-// 2.28). The first frame header (SOF) gives the dimensions.
-ink_status jpeg_structure(const uint8_t* b, size_t n, Dims* d, bool* have_dims) {
+// 2.28). The first frame header (SOF) gives the dimensions; JPEG variants
+// that stb does not decode (lossless, hierarchical, arithmetic coding, 12-bit
+// samples) are INK_ERR_UNSUPPORTED, named, rather than stb's "no SOF". The
+// first EXIF orientation found goes to *orientation (0 if none).
+ink_status jpeg_structure(const uint8_t* b, size_t n, Dims* d, bool* have_dims, int* orientation) {
   auto corrupt = [](const char* what, size_t at) {
     return set_error(INK_ERR_BAD_IMAGE, "corrupt JPEG image: %s at byte %zu", what, at);
   };
@@ -228,12 +268,27 @@ ink_status jpeg_structure(const uint8_t* b, size_t n, Dims* d, bool* have_dims) 
     const size_t seg_len = length - 2;
     const bool sof =
         marker >= 0xc0 && marker <= 0xcf && marker != 0xc4 && marker != 0xc8 && marker != 0xcc;
+    if (sof && marker != 0xc0 && marker != 0xc1 && marker != 0xc2) {
+      const char* kind = marker == 0xc3   ? "lossless (SOF3)"
+                         : marker < 0xc8  ? "hierarchical"
+                         : marker == 0xcb ? "lossless arithmetic-coded (SOF11)"
+                                          : "arithmetic-coded";
+      return set_error(INK_ERR_UNSUPPORTED,
+                       "%s JPEG is not supported: only baseline, extended and progressive "
+                       "Huffman-coded JPEG",
+                       kind);
+    }
     if (sof && !*have_dims) {
       if (seg_len < 5) return corrupt("frame header too short", p);
+      if (seg[0] != 8) {
+        return set_error(INK_ERR_UNSUPPORTED, "%d-bit JPEG is not supported: only 8-bit samples",
+                         int(seg[0]));
+      }
       d->height = (long long)seg[1] << 8 | seg[2];
       d->width = (long long)seg[3] << 8 | seg[4];
       *have_dims = true;
     }
+    if (marker == 0xe1 && *orientation == 0) *orientation = exif_orientation(seg, seg_len);
     if (marker == 0xc4) {  // DHT: tables of (class/id, 16 counts, symbols)
       for (size_t q = 0; q < seg_len;) {
         if (q + 17 > seg_len) return corrupt("Huffman table cut short", p + 2 + q);
@@ -265,7 +320,8 @@ ink_status check_png_complete(const uint8_t* b, size_t n) {
     if (p + 8 > n) return truncated(Format::kPng, "no IEND chunk");
     size_t length = u32be(b + p);
     if (length > n || p + 12 + length > n) return truncated(Format::kPng, "a chunk is cut short");
-    if (std::memcmp(b + p + 4, "IEND", 4) == 0) return INK_OK;
+    const uint8_t* type = b + p + 4;
+    if (std::memcmp(type, "IEND", 4) == 0) return INK_OK;
     p += 12 + length;
   }
 }
@@ -352,8 +408,44 @@ struct Probe {
   Format format = Format::kUnknown;
   BmpHeader bmp;
   PnmHeader pnm;
-  int width = 0, height = 0;
+  int width = 0, height = 0;  // as stored (before the EXIF orientation)
+  int orientation = 0;        // EXIF orientation 1..8 (JPEG only), 0 if none
 };
+
+// EXIF orientations 5..8 swap width and height.
+bool swaps_sides(int orientation) { return orientation >= 5 && orientation <= 8; }
+
+// Copies stb's RGBA output into `out`, applying EXIF orientation 2..8.
+// Display pixel (x, y) is stored pixel base + x * dx + y * dy (in pixels):
+// 2 mirrors, 3 turns 180 degrees, 4 flips, 5 transposes, 6 turns 90 degrees
+// clockwise, 7 transposes across the other diagonal, 8 turns 90 degrees
+// counterclockwise.
+ink_status copy_oriented(const uint8_t* rgba, int w, int h, int orientation, DecodedImage* out) {
+  INK_RETURN_IF_ERROR(out->rgba.resize(size_t(w) * size_t(h) * 4));
+  if (orientation < 2 || orientation > 8) {
+    std::memcpy(out->rgba.data(), rgba, out->rgba.size());
+    out->width = w;
+    out->height = h;
+    return INK_OK;
+  }
+  const ptrdiff_t W = w, last = ptrdiff_t(h - 1) * W;
+  struct Walk {
+    ptrdiff_t base, dx, dy;
+  };
+  const Walk walks[9] = {{0, 1, W},     {0, 1, W}, {W - 1, -1, W}, {last + W - 1, -1, -W},
+                         {last, 1, -W}, {0, W, 1}, {last, -W, 1},  {last + W - 1, -W, -1},
+                         {W - 1, W, -1}};
+  const Walk& k = walks[orientation];
+  const int ow = swaps_sides(orientation) ? h : w, oh = swaps_sides(orientation) ? w : h;
+  uint8_t* o = out->rgba.data();
+  for (int y = 0; y < oh; ++y) {
+    const ptrdiff_t row = k.base + y * k.dy;
+    for (int x = 0; x < ow; ++x, o += 4) std::memcpy(o, rgba + 4 * (row + x * k.dx), 4);
+  }
+  out->width = ow;
+  out->height = oh;
+  return INK_OK;
+}
 
 ink_status probe(const uint8_t* bytes, size_t size, Probe* pr) {
   if (bytes == nullptr || size == 0) {
@@ -413,7 +505,7 @@ ink_status probe(const uint8_t* bytes, size_t size, Probe* pr) {
       break;
     case Format::kJpeg:
       have_dims = false;
-      INK_RETURN_IF_ERROR(jpeg_structure(bytes, size, &claimed, &have_dims));
+      INK_RETURN_IF_ERROR(jpeg_structure(bytes, size, &claimed, &have_dims, &pr->orientation));
       break;
     default:
       have_dims = false;
@@ -447,8 +539,8 @@ ink_status probe_image(const uint8_t* bytes, size_t size, int* width, int* heigh
   }
   Probe pr;
   INK_RETURN_IF_ERROR(probe(bytes, size, &pr));
-  *width = pr.width;
-  *height = pr.height;
+  *width = swaps_sides(pr.orientation) ? pr.height : pr.width;
+  *height = swaps_sides(pr.orientation) ? pr.width : pr.height;
   return INK_OK;
 }
 
@@ -503,13 +595,7 @@ ink_status decode_image(const uint8_t* bytes, size_t size, DecodedImage* out) {
     return set_error(INK_ERR_BAD_IMAGE, "corrupt %s image: header says %dx%d, decoded %dx%d",
                      format_name(pr.format), pr.width, pr.height, w, h);
   }
-  size_t n = size_t(w) * size_t(h) * 4;
-  ink_status s = out->rgba.resize(n);
-  if (s == INK_OK) {
-    std::memcpy(out->rgba.data(), rgba, n);
-    out->width = w;
-    out->height = h;
-  }
+  ink_status s = copy_oriented(rgba, w, h, pr.orientation, out);
   stbi_image_free(rgba);
   return s;
 }

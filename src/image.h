@@ -18,11 +18,14 @@ struct DecodedImage {
 };
 
 /// Header-only look: format size and dimensions, with the limits applied.
+/// The dimensions are those of decode_image()'s output (a JPEG's EXIF
+/// orientation 5..8 swaps them).
 ink_status probe_image(const uint8_t* bytes, size_t size, int* width, int* height);
 
-/// Decodes to RGBA. Errors: INK_ERR_INVALID_ARGUMENT (empty), INK_ERR_LIMIT,
-/// INK_ERR_UNSUPPORTED (not a format we read), INK_ERR_BAD_IMAGE (corrupt or
-/// truncated, with stb's reason).
+/// Decodes to RGBA, with a JPEG's EXIF orientation applied. Errors:
+/// INK_ERR_INVALID_ARGUMENT (empty), INK_ERR_LIMIT, INK_ERR_UNSUPPORTED (not a
+/// format or variant we read), INK_ERR_BAD_IMAGE (corrupt or truncated, with
+/// stb's reason).
 ink_status decode_image(const uint8_t* bytes, size_t size, DecodedImage* out);
 
 }  // namespace ink

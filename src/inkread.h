@@ -64,10 +64,14 @@ typedef enum ink_pixel_format {
 } ink_pixel_format;
 
 /// Execution backends. REFERENCE runs the plain scalar loops; OPTIMIZED runs
-/// the SIMD kernels (SSE natively, SIMD128 in the WASM SIMD build).
+/// the SIMD kernels (SSE natively, SIMD128 in the WASM SIMD build); XNNPACK
+/// runs Debian's XNNPACK, single-threaded, in native builds configured with
+/// INK_WITH_XNNPACK=ON (elsewhere ink_model_set_backend() returns
+/// INK_ERR_UNSUPPORTED).
 typedef enum ink_backend {
   INK_BACKEND_REFERENCE = 0,
   INK_BACKEND_OPTIMIZED = 1,
+  INK_BACKEND_XNNPACK = 2,
 } ink_backend;
 
 /// Limits, checked before any decoding or allocation.
@@ -141,9 +145,121 @@ INK_API ink_status ink_classify_pixels(ink_model* model, const uint8_t* pixels,
 
 /// Decodes an encoded image (PNG, JPEG incl. progressive, BMP, GIF first
 /// frame, PNM) and classifies it like ink_classify_pixels(). Size limits are
-/// checked from the header before decoding.
+/// checked from the header before decoding. A JPEG's EXIF orientation is
+/// applied (the image is read the way a browser shows it).
 INK_API ink_status ink_classify_image(ink_model* model, const uint8_t* bytes,
                                       size_t size, ink_result* out);
+
+// ---------------------------------------------------------------------------
+// Reading whole numbers: several digits, on one or more lines.
+//
+//   ink_number_result r;
+//   if (ink_read_number_image(model, jpeg_bytes, jpeg_size, &r) == INK_OK) {
+//     for (int i = 0; i < r.count; ++i) {
+//       printf("%s", ink_model_label(model, r.digits[i].label));
+//     }
+//   }
+//
+// Pipeline (src/segment.h): grayscale; images larger than INK_MAX_WORK_SIDE
+// per side analysed at an integer downscale; 3x3 denoise; background
+// (illumination) estimated and divided out; polarity chosen; binarized with a
+// noise floor, Otsu and Sauvola; 8-connected components; specks, borders,
+// ruled lines and blobs dropped; a digit's parts merged; components too wide
+// for one digit split where the classifier is most confident; digits ordered
+// left to right and lines top to bottom; every digit normalized MNIST-style
+// and all classified as one batch.
+
+/// Digits reported per read. More are counted in `truncated`.
+#define INK_MAX_DIGITS 64
+/// Images with a longer side are analysed at an integer downscale whose
+/// longer side is at most this (boxes are still in source pixels).
+#define INK_MAX_WORK_SIDE 1600
+
+/// ink_digit.flags
+#define INK_DIGIT_SPLIT 1   ///< cut out of a component holding touching digits
+#define INK_DIGIT_MERGED 2  ///< made of several components (a 5's bar, a broken 4)
+
+/// One digit of a number. [byte offsets]
+typedef struct ink_digit {
+  int32_t label;            ///< [0] best class index (ink_model_label() gives its text)
+  float confidence;         ///< [4] its probability, 0..1
+  int32_t box[4];           ///< [8] x, y, w, h in source pixels
+  int32_t line;             ///< [24] text line, 0 = top
+  int32_t flags;            ///< [28] INK_DIGIT_SPLIT | INK_DIGIT_MERGED
+  int32_t second_label;     ///< [32] runner-up class index
+  float second_confidence;  ///< [36] its probability
+} ink_digit;
+
+/// What a number read produced. Plain data, fixed layout. [byte offsets]
+typedef struct ink_number_result {
+  int32_t count;         ///< [0] digits in digits[], in reading order (0: none found)
+  int32_t num_lines;     ///< [4] text lines among them
+  int32_t truncated;     ///< [8] digits found beyond INK_MAX_DIGITS (not reported)
+  int32_t inverted;      ///< [12] 1 if the image was light ink on a dark background
+  int32_t scale;         ///< [16] source pixels per analysed pixel (1 unless > INK_MAX_WORK_SIDE)
+  int32_t digit_height;  ///< [20] typical digit height in source pixels (0: none)
+  int32_t width;         ///< [24] source image width
+  int32_t height;        ///< [28] source image height
+  ink_digit digits[INK_MAX_DIGITS];  ///< [32] 40 bytes each
+} ink_number_result;
+
+/// Reads the number in an image: every digit with its class, confidence and
+/// box, in reading order. Same pixel conventions as ink_classify_pixels().
+/// A blank image gives INK_OK with count == 0.
+INK_API ink_status ink_read_number(ink_model* model, const uint8_t* pixels, int32_t width,
+                                   int32_t height, int32_t stride, ink_pixel_format format,
+                                   ink_number_result* out);
+
+/// Decodes an encoded image (as ink_classify_image()) and reads its number.
+INK_API ink_status ink_read_number_image(ink_model* model, const uint8_t* bytes, size_t size,
+                                         ink_number_result* out);
+
+/// What a connected component of the binarized image was taken for.
+typedef enum ink_component_kind {
+  INK_COMPONENT_DIGIT = 0,   ///< a digit or part of one
+  INK_COMPONENT_SPECK = 1,   ///< too small: noise, dust, a dot or a dash
+  INK_COMPONENT_LINE = 2,    ///< long and thin: a ruled or margin line
+  INK_COMPONENT_BORDER = 3,  ///< large and at the image border: paper edge, table
+  INK_COMPONENT_BLOB = 4,    ///< too tall or too solid for a digit: a finger, a stain
+} ink_component_kind;
+
+/// A connected component, for a debug view. [byte offsets]
+typedef struct ink_component {
+  int32_t box[4];  ///< [0] x, y, w, h in source pixels
+  int32_t area;    ///< [16] ink pixels at the analysed resolution
+  int32_t kind;    ///< [20] ink_component_kind
+  int32_t group;   ///< [24] digit candidate it belongs to (merged parts share one), -1 if none
+} ink_component;
+
+/// Segmentation details, for a debug view. [byte offsets]
+typedef struct ink_segmentation {
+  int32_t width;           ///< [0] analysed (binary image) width
+  int32_t height;          ///< [4] analysed height
+  int32_t scale;           ///< [8] source pixels per analysed pixel
+  int32_t inverted;        ///< [12] light ink on a dark background
+  int32_t noise_floor;     ///< [16] ink level below which nothing is ink, 0..255
+  int32_t otsu;            ///< [20] Otsu threshold of the ink image, 0..255
+  int32_t digit_height;    ///< [24] typical digit height in analysed pixels (0: none)
+  int32_t num_components;  ///< [28] components found (components[] holds the first max)
+  int32_t num_groups;      ///< [32] digit candidates before splitting
+} ink_segmentation;
+
+/// Runs segmentation only (no model) and reports its intermediate results.
+/// binary: if not NULL and binary_capacity >= width * height of the analysed
+/// image (info->width * info->height; at most the source's size), receives
+/// the binarized image: 0 background, 255 ink, 128 ink removed as a ruled
+/// line. Otherwise it is left untouched (call again with a larger buffer).
+/// components: up to max_components entries (digits first, then larger
+/// first); info->num_components tells how many exist.
+INK_API ink_status ink_segment_pixels(const uint8_t* pixels, int32_t width, int32_t height,
+                                      int32_t stride, ink_pixel_format format, uint8_t* binary,
+                                      size_t binary_capacity, ink_component* components,
+                                      int32_t max_components, ink_segmentation* info);
+
+/// ink_segment_pixels() on an encoded image.
+INK_API ink_status ink_segment_image(const uint8_t* bytes, size_t size, uint8_t* binary,
+                                     size_t binary_capacity, ink_component* components,
+                                     int32_t max_components, ink_segmentation* info);
 
 #ifdef __cplusplus
 }  // extern "C"

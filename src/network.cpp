@@ -7,7 +7,8 @@
 //
 // REFERENCE runs the ops/ functions layer by layer, exactly as the model says.
 // OPTIMIZED runs the kernels in steps that fuse what can be fused:
-//   conv2d [+ batchnorm folded into the weights] [+ relu]
+//   conv2d [+ batchnorm folded into the weights] [+ relu]  (3x3 stride-1 convs
+//          with 8+ channels by Winograd F(2x2, 3x3), the others directly)
 //   dense [+ relu],  batchnorm [+ relu]
 // and every other layer alone. Flatten moves no data in either path (NHWC
 // per image is already the flattened order).
@@ -18,6 +19,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "backend/backend.h"
 #include "kernels/kernels.h"
 #include "ops/ops.h"
 #include "status.h"
@@ -30,18 +32,48 @@ struct Network::Packed {
   // OPTIMIZED, on the first layer of each step only.
   int span = 1;           // layers this step covers
   bool relu = false;      // a following relu is fused into this step
-  Buffer<float> weights;  // conv2d/dense: ink_f32_conv2d_pack() layout
+  Buffer<float> weights;  // conv2d/dense: ink_f32_conv2d_pack() layout,
+                          // or ink_f32_winograd3x3_pack() when winograd
   int tile = 0;           // the nr the weights were packed with
+  bool winograd = false;  // conv2d: runs on the winograd3x3 kernel
+};
+
+namespace {
+
+// A 3x3 stride-1 conv runs by Winograd F(2x2, 3x3) when it has enough
+// channels for the transforms to pay off (bench/bench_conv.cpp: with C = 1
+// or 4 the direct kernel is faster, from 8 on Winograd is ~2x faster).
+constexpr int kWinogradMinChannels = 8;
+
+bool use_winograd(const Layer& l, const Shape& in, const ink_f32_kernels* k) {
+  return k->winograd3x3.fn != nullptr && l.kernel == 3 && l.stride == 1 && l.pad <= 2 &&
+         in.c >= kWinogradMinChannels && l.out_channels >= kWinogradMinChannels;
+}
+
+}  // namespace
+
+struct Network::External {
+  const BackendOps* ops = nullptr;
+  void* ctx = nullptr;
+  ~External() {
+    if (ctx != nullptr) ops->destroy(ctx);
+  }
 };
 
 Network::Network() = default;
 Network::~Network() = default;
+
+#if !defined(INK_HAVE_XNNPACK)
+const BackendOps* xnnpack_backend() { return nullptr; }
+#endif
 
 namespace {
 
 bool is_type(const std::vector<Layer>& layers, size_t i, LayerType type) {
   return i < layers.size() && layers[i].type == type;
 }
+
+}  // namespace
 
 // scale = gamma / sqrt(var + eps), shift = beta - mean * scale (ops.h).
 ink_status batchnorm_scale_shift(const Model& m, const Layer& l, Buffer<float>* scale,
@@ -60,12 +92,11 @@ ink_status batchnorm_scale_shift(const Model& m, const Layer& l, Buffer<float>* 
   return INK_OK;
 }
 
-}  // namespace
-
 ink_status Network::init(const Model& model) {
   model_ = Model();
   shapes_.clear();
   packed_.clear();
+  xnnpack_.reset();
   std::vector<Shape> shapes;
   INK_RETURN_IF_ERROR(check_model(model, &shapes));
   model_ = model;
@@ -88,6 +119,7 @@ ink_status Network::init(const Model& model) {
   }
 
   // Optimized steps.
+  size_t max_scratch = 0;  // floats, for one image
   for (size_t i = 0; i < layers.size(); i += size_t(packed[i]->span)) {
     const Layer& l = layers[i];
     const Shape& in = i == 0 ? model_.input : shapes[i - 1];
@@ -107,12 +139,25 @@ ink_status Network::init(const Model& model) {
           p.relu = true;
           p.span++;
         }
-        p.tile = kernels->conv2d.tile;
-        INK_RETURN_IF_ERROR(
-            p.weights.resize(ink_f32_conv2d_packed_size(l.out_channels, l.kernel, in.c, p.tile)));
-        ink_f32_conv2d_pack(p.weights.data(), model_.tensors[size_t(l.tensors[0])].data.data(),
-                            model_.tensors[size_t(l.tensors[1])].data.data(), scale, shift,
-                            l.out_channels, l.kernel, in.c, p.tile);
+        const float* w = model_.tensors[size_t(l.tensors[0])].data.data();
+        const float* b = model_.tensors[size_t(l.tensors[1])].data.data();
+        p.winograd = use_winograd(l, in, kernels);
+        if (p.winograd) {
+          p.tile = kernels->winograd3x3.tile;
+          INK_RETURN_IF_ERROR(
+              p.weights.resize(ink_f32_winograd3x3_packed_size(l.out_channels, in.c, p.tile)));
+          ink_f32_winograd3x3_pack(p.weights.data(), w, b, scale, shift, l.out_channels, in.c,
+                                   p.tile);
+          const size_t scratch =
+              ink_f32_winograd3x3_scratch_size(in.h, in.w, in.c, l.out_channels, l.pad, p.tile);
+          if (scratch > max_scratch) max_scratch = scratch;
+        } else {
+          p.tile = kernels->conv2d.tile;
+          INK_RETURN_IF_ERROR(
+              p.weights.resize(ink_f32_conv2d_packed_size(l.out_channels, l.kernel, in.c, p.tile)));
+          ink_f32_conv2d_pack(p.weights.data(), w, b, scale, shift, l.out_channels, l.kernel, in.c,
+                              p.tile);
+        }
         break;
       }
       case LayerType::kDense:
@@ -150,8 +195,29 @@ ink_status Network::init(const Model& model) {
   if (model_.input.size() > max_activation) max_activation = model_.input.size();
   INK_RETURN_IF_ERROR(ping_.resize(max_activation));
   INK_RETURN_IF_ERROR(pong_.resize(max_activation));
+  INK_RETURN_IF_ERROR(scratch_.resize(max_scratch));
   packed_ = std::move(packed);
   shapes_ = std::move(shapes);
+  return INK_OK;
+}
+
+ink_status Network::prepare(ink_backend backend) {
+  if (backend != INK_BACKEND_XNNPACK || xnnpack_ != nullptr) return INK_OK;
+  if (shapes_.empty()) {
+    return set_error(INK_ERR_INVALID_ARGUMENT,
+                     "network prepare: no model (init failed or not called)");
+  }
+  const BackendOps* ops = xnnpack_backend();
+  if (ops == nullptr) {
+    return set_error(INK_ERR_UNSUPPORTED,
+                     "the xnnpack backend is not in this build (native builds configured with "
+                     "-DINK_WITH_XNNPACK=ON and Debian's libxnnpack-dev have it; WebAssembly "
+                     "builds never do); use the optimized backend");
+  }
+  std::unique_ptr<External> ext(new External);
+  ext->ops = ops;
+  INK_RETURN_IF_ERROR(ops->create(model_, shapes_, &ext->ctx));
+  xnnpack_ = std::move(ext);
   return INK_OK;
 }
 
@@ -167,9 +233,14 @@ ink_status Network::forward(const float* in, int N, float* probs, ink_backend ba
     return set_error(N < 1 ? INK_ERR_INVALID_ARGUMENT : INK_ERR_LIMIT,
                      "network forward: batch of %d images; allowed 1..%d", N, INK_MAX_BATCH);
   }
+  if (backend == INK_BACKEND_XNNPACK) {
+    INK_RETURN_IF_ERROR(prepare(backend));
+    return xnnpack_->ops->forward(xnnpack_->ctx, in, N, probs);
+  }
   if (backend != INK_BACKEND_REFERENCE && backend != INK_BACKEND_OPTIMIZED) {
     return set_error(INK_ERR_INVALID_ARGUMENT,
-                     "network forward: unknown backend %d (expected 0 = reference, 1 = optimized)",
+                     "network forward: unknown backend %d (expected 0 = reference, 1 = optimized, "
+                     "2 = xnnpack)",
                      int(backend));
   }
 
@@ -211,6 +282,10 @@ ink_status Network::forward(const float* in, int N, float* probs, ink_backend ba
         if (reference) {
           conv2d_ref(out, cur, w, b, N, is.h, is.w, is.c, l.out_channels, l.kernel, l.stride,
                      l.pad);
+        } else if (p.winograd) {
+          INK_ASSERT(p.tile == k->winograd3x3.tile);
+          k->winograd3x3.fn(out, cur, p.weights.data(), scratch_.data(), N, is.h, is.w, is.c,
+                            l.out_channels, l.pad, p.relu);
         } else {
           INK_ASSERT(p.tile == k->conv2d.tile);
           k->conv2d.fn(out, cur, p.weights.data(), N, is.h, is.w, is.c, l.out_channels, l.kernel,

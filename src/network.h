@@ -26,6 +26,11 @@ class Network {
   /// Builds the network for `model` (copied: the Network owns its weights).
   ink_status init(const Model& model);
 
+  /// Makes `backend` ready for forward(): for INK_BACKEND_XNNPACK, builds its
+  /// operators once (INK_ERR_UNSUPPORTED in builds without XNNPACK). Optional:
+  /// forward() prepares on first use.
+  ink_status prepare(ink_backend backend);
+
   /// in: N images of input shape (NHWC); probs: N x num_classes.
   /// 1 <= N <= INK_MAX_BATCH.
   ink_status forward(const float* in, int N, float* probs, ink_backend backend);
@@ -35,11 +40,14 @@ class Network {
   const std::vector<Shape>& shapes() const { return shapes_; }
 
  private:
-  struct Packed;  // per-layer weights in kernel layout (network.cpp)
+  struct Packed;    // per-layer weights in kernel layout (network.cpp)
+  struct External;  // a backend of src/backend/ and its state (network.cpp)
   Model model_;
   std::vector<Shape> shapes_;
   std::vector<std::unique_ptr<Packed>> packed_;
   Buffer<float> ping_, pong_;
+  Buffer<float> scratch_;  // winograd3x3 kernels, one image (reused per image)
+  std::unique_ptr<External> xnnpack_;
 };
 
 }  // namespace ink

@@ -247,6 +247,17 @@ int otsu_threshold(const uint32_t histogram[256]) {
   return (best_lo + best_hi) / 2;
 }
 
+ink_status to_gray_image(const uint8_t* pixels, int width, int height, int stride,
+                         ink_pixel_format format, Buffer<uint8_t>* gray, uint32_t histogram[256]) {
+  INK_RETURN_IF_ERROR(check_pixels("to_gray_image", pixels, width, height, stride, format, gray));
+  if (histogram == nullptr) {
+    return set_error(INK_ERR_INVALID_ARGUMENT, "to_gray_image: histogram is NULL");
+  }
+  INK_RETURN_IF_ERROR(gray->resize(size_t(width) * size_t(height)));
+  to_gray(pixels, width, height, stride, format, gray->data(), histogram);
+  return INK_OK;
+}
+
 ink_status to_ink_image(const uint8_t* pixels, int width, int height, int stride,
                         ink_pixel_format format, InkImage* out) {
   INK_RETURN_IF_ERROR(check_pixels("to_ink_image", pixels, width, height, stride, format, out));

@@ -59,6 +59,13 @@ struct InkImage {
   int background_level = 0, ink_level = 0;
 };
 
+/// The grayscale step of to_ink_image() alone: `gray` is resized to width *
+/// height bytes (0 = black) and `histogram` receives its 256-bin histogram.
+/// RGBA whose alpha varies is composited over white and over black and the
+/// composite with more variance kept, exactly as in to_ink_image().
+ink_status to_gray_image(const uint8_t* pixels, int width, int height, int stride,
+                         ink_pixel_format format, Buffer<uint8_t>* gray, uint32_t histogram[256]);
+
 /// Converts pixels to ink intensity: grayscale (canvas exports whose ink is
 /// only in alpha handled), automatic polarity, background level subtracted.
 ink_status to_ink_image(const uint8_t* pixels, int width, int height, int stride,

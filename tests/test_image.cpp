@@ -497,3 +497,162 @@ TEST_CASE("headers claiming huge images are rejected before decoding", "[image]"
     CHECK(last_error().find("INK_MAX_IMAGE_SIDE") != std::string::npos);
   }
 }
+
+namespace {
+
+// An APP1 "Exif" segment holding IFD0 with one entry, inserted after SOI.
+// Make, then tag 0x0112 (orientation), type 3 (SHORT), count 1, unless
+// overridden.
+Bytes with_exif(const Bytes& jpg, bool big_endian, uint32_t orientation, uint16_t type = 3,
+                uint32_t ifd_offset = 8, uint16_t entries = 2) {
+  Bytes tiff;
+  auto u16 = [&](uint32_t v) {
+    if (big_endian) {
+      tiff.insert(tiff.end(), {uint8_t(v >> 8), uint8_t(v)});
+    } else {
+      tiff.insert(tiff.end(), {uint8_t(v), uint8_t(v >> 8)});
+    }
+  };
+  auto u32 = [&](uint32_t v) {
+    if (big_endian) {
+      u16(v >> 16), u16(v & 0xffff);
+    } else {
+      u16(v & 0xffff), u16(v >> 16);
+    }
+  };
+  tiff.insert(tiff.end(), big_endian ? "MM" : "II", (big_endian ? "MM" : "II") + 2);
+  u16(42);
+  u32(ifd_offset);
+  u16(entries);
+  u16(0x010f);  // Make (ASCII, 4 bytes inline): an entry before the one we want
+  u16(2);
+  u32(4);
+  tiff.insert(tiff.end(), {'i', 'n', 'k', 0});
+  u16(0x0112);
+  u16(type);
+  u32(1);
+  u16(orientation);
+  u16(0);
+  u32(0);  // no next IFD
+  Bytes seg = {'E', 'x', 'i', 'f', 0, 0};
+  seg.insert(seg.end(), tiff.begin(), tiff.end());
+  Bytes out(jpg.begin(), jpg.begin() + 2);
+  const size_t length = seg.size() + 2;
+  out.insert(out.end(), {0xff, 0xe1, uint8_t(length >> 8), uint8_t(length)});
+  out.insert(out.end(), seg.begin(), seg.end());
+  out.insert(out.end(), jpg.begin() + 2, jpg.end());
+  return out;
+}
+
+// The display pixel (x, y) of an image stored as `img` with EXIF orientation o.
+const uint8_t* stored_pixel(const ink::DecodedImage& img, int o, int x, int y) {
+  const int w = img.width, h = img.height;
+  int sx = x, sy = y;
+  if (o == 2) sx = w - 1 - x;
+  if (o == 3) sx = w - 1 - x, sy = h - 1 - y;
+  if (o == 4) sy = h - 1 - y;
+  if (o == 5) sx = y, sy = x;
+  if (o == 6) sx = y, sy = h - 1 - x;
+  if (o == 7) sx = w - 1 - y, sy = h - 1 - x;
+  if (o == 8) sx = w - 1 - y, sy = x;
+  return img.rgba.data() + (size_t(sy) * size_t(w) + size_t(sx)) * 4;
+}
+
+}  // namespace
+
+TEST_CASE("EXIF orientation is applied to JPEGs", "[image][exif]") {
+  Picture p = make_picture(12, 7);  // not square, not symmetric
+  const Bytes jpg = ink_test::encode_image(p.rgba, p.w, p.h, 4, "jpg");
+  ink::DecodedImage plain;
+  REQUIRE(decode(jpg, &plain) == INK_OK);
+  for (bool big_endian : {false, true}) {
+    for (uint32_t o = 1; o <= 8; ++o) {
+      INFO("orientation " << o << (big_endian ? " (MM)" : " (II)"));
+      const Bytes file = with_exif(jpg, big_endian, o);
+      ink::DecodedImage img;
+      REQUIRE(decode(file, &img) == INK_OK);
+      const bool swapped = o >= 5;
+      REQUIRE(img.width == (swapped ? plain.height : plain.width));
+      REQUIRE(img.height == (swapped ? plain.width : plain.height));
+      int w = 0, h = 0;
+      REQUIRE(ink::probe_image(file.data(), file.size(), &w, &h) == INK_OK);
+      CHECK((w == img.width && h == img.height));
+      int mismatches = 0;
+      for (int y = 0; y < img.height; ++y) {
+        for (int x = 0; x < img.width; ++x) {
+          const uint8_t* want = stored_pixel(plain, int(o), x, y);
+          const uint8_t* got = img.rgba.data() + (size_t(y) * size_t(img.width) + size_t(x)) * 4;
+          mismatches += std::memcmp(want, got, 4) != 0;
+        }
+      }
+      CHECK(mismatches == 0);
+    }
+  }
+}
+
+TEST_CASE("malformed EXIF blocks are ignored", "[image][exif]") {
+  Picture p = make_picture(9, 5);
+  const Bytes jpg = ink_test::encode_image(p.gray, p.w, p.h, 1, "jpg");
+  ink::DecodedImage plain;
+  REQUIRE(decode(jpg, &plain) == INK_OK);
+  const Bytes cases[] = {
+      with_exif(jpg, false, 9),                 // orientation out of range
+      with_exif(jpg, false, 0),                 // orientation 0
+      with_exif(jpg, true, 6, 4),               // LONG instead of SHORT
+      with_exif(jpg, false, 6, 3, 0xfffffff0),  // IFD0 beyond the segment
+      with_exif(jpg, true, 6, 3, 2),            // IFD0 overlapping the header
+  };
+  for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); ++i) {
+    INFO("case " << i);
+    ink::DecodedImage img;
+    REQUIRE(decode(cases[i], &img) == INK_OK);
+    CHECK((img.width == plain.width && img.height == plain.height));
+    CHECK(std::memcmp(img.rgba.data(), plain.rgba.data(), plain.rgba.size()) == 0);
+  }
+  // Every truncation of the EXIF block itself (segment length kept
+  // consistent) is ignored too, never read past.
+  const Bytes full = with_exif(jpg, false, 6);
+  const size_t seg_len = size_t(full[4]) << 8 | full[5];
+  for (size_t cut = 2; cut < seg_len; ++cut) {
+    Bytes b(full.begin(), full.begin() + 6);
+    b.insert(b.end(), full.begin() + 6, full.begin() + 4 + long(cut));
+    b[4] = uint8_t(cut >> 8);
+    b[5] = uint8_t(cut);
+    b.insert(b.end(), full.begin() + 4 + long(seg_len), full.end());
+    ink::DecodedImage img;
+    INFO("EXIF segment cut to " << cut << " bytes");
+    REQUIRE(decode(b, &img) == INK_OK);
+  }
+}
+
+TEST_CASE("JPEG variants stb does not decode are named as unsupported", "[image]") {
+  Picture p = make_picture(8, 8);
+  const Bytes jpg = ink_test::encode_image(p.gray, p.w, p.h, 1, "jpg");
+  size_t sof = 0;
+  for (size_t i = 2; i + 1 < jpg.size(); ++i) {
+    if (jpg[i] == 0xff && jpg[i + 1] == 0xc0) {
+      sof = i;
+      break;
+    }
+  }
+  REQUIRE(sof != 0);
+  ink::DecodedImage img;
+  SECTION("arithmetic coding (SOF9)") {
+    Bytes b = jpg;
+    b[sof + 1] = 0xc9;
+    CHECK(decode(b, &img) == INK_ERR_UNSUPPORTED);
+    CHECK(last_error().find("arithmetic-coded JPEG is not supported") != std::string::npos);
+  }
+  SECTION("lossless (SOF3)") {
+    Bytes b = jpg;
+    b[sof + 1] = 0xc3;
+    CHECK(decode(b, &img) == INK_ERR_UNSUPPORTED);
+    CHECK(last_error().find("lossless") != std::string::npos);
+  }
+  SECTION("12-bit samples") {
+    Bytes b = jpg;
+    b[sof + 4] = 12;
+    CHECK(decode(b, &img) == INK_ERR_UNSUPPORTED);
+    CHECK(last_error() == "12-bit JPEG is not supported: only 8-bit samples");
+  }
+}

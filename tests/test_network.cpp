@@ -1,6 +1,6 @@
 // Network: the REFERENCE backend against the ops chained by hand, OPTIMIZED
-// (fused SIMD kernels) against REFERENCE within 1e-5 on the probabilities,
-// batches against single images, and argument checking.
+// (fused SIMD kernels) and XNNPACK (when built) against REFERENCE within 1e-5
+// on the probabilities, batches against single images, and argument checking.
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "backend/backend.h"
 #include "network.h"
 #include "ops/ops.h"
 #include "status.h"
@@ -265,7 +266,7 @@ TEST_CASE("forward rejects bad arguments with a status and a message", "[network
       {in.data(), -3, probs.data(), INK_BACKEND_OPTIMIZED, INK_ERR_INVALID_ARGUMENT, "batch of -3"},
       {in.data(), INK_MAX_BATCH + 1, probs.data(), INK_BACKEND_OPTIMIZED, INK_ERR_LIMIT,
        "allowed 1..1024"},
-      {in.data(), 1, probs.data(), 2, INK_ERR_INVALID_ARGUMENT, "unknown backend 2"},
+      {in.data(), 1, probs.data(), 7, INK_ERR_INVALID_ARGUMENT, "unknown backend 7"},
       {in.data(), 1, probs.data(), -1, INK_ERR_INVALID_ARGUMENT, "unknown backend -1"},
   };
   for (const Case& c : cases) {
@@ -292,4 +293,53 @@ TEST_CASE("forward handles the largest batch", "[network]") {
   const std::vector<float> last(in.end() - 784, in.end());
   const std::vector<float> single = run(&net, last, 1, INK_BACKEND_OPTIMIZED);
   CHECK(std::memcmp(single.data(), opt.data() + size_t(N - 1) * 10, 10 * sizeof(float)) == 0);
+}
+
+TEST_CASE("XNNPACK matches REFERENCE, or is reported missing", "[network][xnnpack]") {
+  ink::Network net;
+  REQUIRE(net.init(ink_test::make_test_model(1)) == INK_OK);
+  if (ink::xnnpack_backend() == nullptr) {
+    // Reference first: the build has no XNNPACK, so preparing it must fail clearly.
+    ink::clear_error();
+    CHECK(net.prepare(INK_BACKEND_XNNPACK) == INK_ERR_UNSUPPORTED);
+    CHECK(std::string(ink::last_error()).find("INK_WITH_XNNPACK") != std::string::npos);
+    WARN("xnnpack: skipped, built without it (-DINK_WITH_XNNPACK=ON)");  // Catch2 v2: no SKIP()
+    return;
+  }
+  struct Named {
+    const char* name;
+    ink::Model model;
+  };
+  const Named models[] = {
+      {"test model, flatten head", ink_test::make_test_model(1, TestHead::kFlatten)},
+      {"test model, gap head", ink_test::make_test_model(2, TestHead::kGlobalAvgPool)},
+      {"odd model", make_odd_model(5)},
+  };
+  float max_diff = 0.0f;
+  for (const Named& m : models) {
+    ink::Network x;
+    REQUIRE(x.init(m.model) == INK_OK);
+    REQUIRE(x.prepare(INK_BACKEND_XNNPACK) == INK_OK);
+    const ink::Shape is = m.model.input;
+    const int classes = x.num_classes();
+    Rng rng(11);
+    // 1, then a batch, then 1 again: the operators are set up for each new N.
+    for (int N : {1, 4, 1, 64}) {
+      CAPTURE(m.name, N);
+      const std::vector<float> in = random_inputs(&rng, size_t(N) * is.size());
+      // Reference first, then XNNPACK, then verify.
+      const std::vector<float> ref = run(&x, in, N, INK_BACKEND_REFERENCE);
+      const std::vector<float> xnn = run(&x, in, N, INK_BACKEND_XNNPACK);
+      const float diff = max_abs_diff(xnn, ref);
+      CAPTURE(diff);
+      CHECK(diff <= kTol);
+      max_diff = std::max(max_diff, diff);
+      for (int n = 0; n < N; n++) {
+        const float* r = ref.data() + n * classes;
+        const float* o = xnn.data() + n * classes;
+        CHECK(std::max_element(r, r + classes) - r == std::max_element(o, o + classes) - o);
+      }
+    }
+  }
+  std::printf("  xnnpack: max |xnnpack - reference| = %.3g (probabilities)\n", double(max_diff));
 }

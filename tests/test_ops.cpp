@@ -318,6 +318,63 @@ TEST_CASE("conv2d pack folds batch-norm", "[kernels]") {
   CHECK(max_abs_diff(out.data(), expected.data(), out_size) <= kTol);
 }
 
+TEST_CASE("winograd3x3 kernels match conv2d_ref", "[kernels]") {
+  for (const auto& k : kernels_of<ink_f32_winograd3x3_ukernel>()) {
+    if (!runnable(k)) continue;
+    DiffLog log{k.name};
+    const uint64_t seed = seed_for(9);
+    Rng rng(seed);
+    int cases = 0;
+    // Channel counts hitting every vector tail, the shipped model's layers
+    // (16..96), odd and even sizes (clipped 2x2 blocks), pad 0..2.
+    for (int C : {1, 3, 4, 5, 8, 17, 48}) {
+      for (int OC : {1, 3, 4, 5, 8, 17, 24, 96}) {
+        for (int pad = 0; pad <= 2; pad++) {
+          const int N = rng.uniform_int(0, 1) == 0 ? 1 : 3;
+          const int H = rng.uniform_int(3 - 2 * pad > 1 ? 3 - 2 * pad : 1, 15);
+          const int W = rng.uniform_int(3 - 2 * pad > 1 ? 3 - 2 * pad : 1, 14);
+          const bool relu = rng.uniform_int(0, 1) == 1;
+          const int OH = H + 2 * pad - 2, OW = W + 2 * pad - 2;
+          CAPTURE(k.name, seed, N, H, W, C, OC, pad, relu);
+          const size_t out_size = size_t(N) * OH * OW * OC;
+          std::vector<float> in = random_vector(&rng, size_t(N) * H * W * C);
+          std::vector<float> w =
+              random_vector(&rng, size_t(OC) * 9 * C, 1.0f / std::sqrt(float(9 * C)));
+          std::vector<float> b = random_vector(&rng, OC, 0.1f);
+          std::vector<float> scale = random_vector(&rng, OC), shift = random_vector(&rng, OC);
+          const bool bn = rng.uniform_int(0, 1) == 1;
+
+          // 1. reference
+          std::vector<float> expected(out_size);
+          ink::conv2d_ref(expected.data(), in.data(), w.data(), b.data(), N, H, W, C, OC, 3, 1,
+                          pad);
+          if (bn) {
+            ink::batchnorm_ref(expected.data(), expected.data(), scale.data(), shift.data(),
+                               N * OH * OW, OC);
+          }
+          if (relu) ink::relu_ref(expected.data(), expected.data(), int(out_size));
+          // 2. kernel; the scratch starts as garbage on purpose
+          std::vector<float> packed(ink_f32_winograd3x3_packed_size(OC, C, k.tile));
+          ink_f32_winograd3x3_pack(packed.data(), w.data(), b.data(), bn ? scale.data() : nullptr,
+                                   bn ? shift.data() : nullptr, OC, C, k.tile);
+          std::vector<float> scratch(ink_f32_winograd3x3_scratch_size(H, W, C, OC, pad, k.tile),
+                                     NAN);
+          std::vector<float> out = guarded(out_size);
+          k.fn(out.data(), in.data(), packed.data(), scratch.data(), N, H, W, C, OC, pad, relu);
+          // 3. verify
+          const float diff = max_abs_diff(out.data(), expected.data(), out_size);
+          CAPTURE(diff);
+          REQUIRE(diff <= kTol);
+          REQUIRE(guard_intact(out, out_size));
+          log.max = std::max(log.max, diff);
+          cases++;
+        }
+      }
+    }
+    CHECK(cases == 7 * 8 * 3);
+  }
+}
+
 TEST_CASE("dense kernels match dense_ref", "[kernels]") {
   for (const auto& k : kernels_of<ink_f32_dense_ukernel>()) {
     if (!runnable(k)) continue;

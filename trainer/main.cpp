@@ -177,6 +177,8 @@ void usage() {
       "  --elastic-sigma X [4.5]  --thickness-prob P [0.5]  --clean-prob P [0.1]\n"
       "  --bn-recal N [10000] images for exact batch-norm statistics at the end (0: off)\n"
       "  --select best|last [last]  --quant auto|int8|f32 [auto]  --max-steps N\n"
+      "  --ema D [0] also keep a moving average of the weights (decay D, e.g. 0.999);\n"
+      "           the final weights are whichever validates better\n"
       "  --name S [mnist]  --dataset S [MNIST]  --labels a,b,.. [0..9]  --notes FILE\n"
       "  --no-test (skip the final test report)  --generic-gemm  --quiet\n"
       "\n"
@@ -369,7 +371,7 @@ int cmd_fit(int argc, char** argv) {
       {"data", "arch", "epochs", "batch", "seed", "threads", "out", "optim", "lr", "momentum", "wd",
        "schedule", "warmup", "label-smoothing", "val", "limit", "no-augment", "rotate", "scale",
        "aspect", "shear", "shift", "elastic-prob", "elastic-alpha", "elastic-sigma",
-       "thickness-prob", "clean-prob", "bn-recal", "select", "quant", "max-steps", "name",
+       "thickness-prob", "clean-prob", "bn-recal", "ema", "select", "quant", "max-steps", "name",
        "dataset", "labels", "notes", "no-test", "generic-gemm", "quiet", "final-div", "help"});
   if (a.has("help")) {
     usage();
@@ -483,7 +485,9 @@ int cmd_fit(int argc, char** argv) {
     H("augmentation", "none");
   }
   H("batch-norm statistics", bn_recal > 0 ? "recomputed exactly on " + std::to_string(std::min(bn_recal, train.n)) + " clean training images" : "running average (momentum 0.1)");
-  H("model selection", select == "best" ? "epoch with the best validation accuracy" : "last epoch");
+  const float ema_decay = float(a.num("ema", 0));
+  H("model selection", std::string(select == "best" ? "epoch with the best validation accuracy" : "last epoch") +
+                           (ema_decay > 0 && select != "best" ? " or the moving average of the weights (decay " + fmtd("%g", ema_decay) + "), whichever validates better" : ""));
   H("seed / threads", std::to_string(seed) + " / " + std::to_string(threads) + (gemm_uses_avx2() ? " (AVX2+FMA GEMM)" : " (portable GEMM)"));
   std::printf("inkread-train fit\n%s", hyper.c_str());
   std::fflush(stdout);
@@ -499,6 +503,7 @@ int cmd_fit(int argc, char** argv) {
   fc.max_steps = max_steps;
   fc.select_best = select == "best";
   fc.bn_recal = bn_recal;
+  fc.ema = ema_decay;
   fc.progress = isatty(2) && !quiet;
   const FitResult fr = fit(&net, train, val, fc);
   const std::vector<EpochLog>& log = fr.log;
@@ -514,10 +519,10 @@ int cmd_fit(int argc, char** argv) {
   char date[32];
   std::strftime(date, sizeof date, "%Y-%m-%d", std::gmtime(&tt));
   const std::string name = a.str("name", "mnist"), dataset = a.str("dataset", "MNIST");
-  auto metadata = [&](double test_acc, const ink::Model& m, const std::string& dtype) {
+  auto metadata = [&](double test_acc, double val_acc, const ink::Model& m, const std::string& dtype) {
     std::string j = "{\"name\":\"" + json_escape(name) + "\",\"dataset\":\"" + json_escape(dataset) + "\"";
     if (test_acc >= 0) j += ",\"test_accuracy\":" + fmtd("%.4f", test_acc);
-    j += ",\"val_accuracy\":" + fmtd("%.4f", log.empty() ? 0 : log.back().val_acc);
+    j += ",\"val_accuracy\":" + fmtd("%.4f", val_acc);
     j += ",\"params\":" + std::to_string(model_params(m)) + ",\"mflops\":" + fmtd("%.3f", 2 * model_macs(m) / 1e6);
     j += ",\"dtype\":\"" + dtype + "\",\"arch\":\"" + arch_to_string(specs) + "\"";
     j += ",\"command\":\"" + json_escape(command) + "\",\"seed\":" + std::to_string(seed);
@@ -562,9 +567,9 @@ int cmd_fit(int argc, char** argv) {
   }
   const ink::Model& shipped_base = ship_int8 ? mq : mf;
   ink::Model shipped = shipped_base;
-  shipped.metadata_json = metadata(ship_int8 ? test_int8 : test_f32, shipped, ship_int8 ? "int8" : "f32");
+  shipped.metadata_json = metadata(ship_int8 ? test_int8 : test_f32, ship_int8 ? vq.accuracy : vf.accuracy, shipped, ship_int8 ? "int8" : "f32");
   ink::Model f32copy = mf;
-  f32copy.metadata_json = metadata(test_f32, mf, "f32");
+  f32copy.metadata_json = metadata(test_f32, vf.accuracy, mf, "f32");
   const std::vector<uint8_t> blob = serialize_or_die(shipped);
   const std::vector<uint8_t> blob_f32 = serialize_or_die(f32copy);
   const size_t int8_bytes = ship_int8 ? blob.size() : serialize_or_die(mq).size();

@@ -161,14 +161,16 @@ bool write_curves_svg(const std::string& path, const std::vector<EpochLog>& log,
     lo = std::min(*std::min_element(a.begin(), a.end()), *std::min_element(b.begin(), b.end()));
     hi = std::max(*std::max_element(a.begin(), a.end()), *std::max_element(b.begin(), b.end()));
   }
+  // Late epochs matter: the range covers epochs from k0 on, earlier points
+  // are clipped to the border.
+  const int k0 = E >= 8 ? E / 4 : std::min(1, std::max(E - 1, 0));
   if (accuracy) {
-    // Late epochs matter: show from the 2nd epoch's level up to 100 %.
-    if (E > 2) lo = std::min(a[1], b[1]);
+    if (E > 0) lo = std::min(*std::min_element(a.begin() + k0, a.end()), *std::min_element(b.begin() + k0, b.end()));
     lo = std::floor(lo * 2) / 2;
     hi = 100;
   } else {
     lo = 0;
-    if (E > 2) hi = std::max(a[1], b[1]);
+    if (E > 0) hi = std::max(*std::max_element(a.begin() + k0, a.end()), *std::max_element(b.begin() + k0, b.end()));
     hi = std::ceil(hi * 10) / 10;
   }
   if (hi <= lo) hi = lo + 1;

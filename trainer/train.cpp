@@ -469,7 +469,7 @@ const BuiltinArch kArchs[] = {
      "conv:32 bn relu conv:48 bn relu maxpool:2 "
      "conv:96 bn relu gap dense:10 softmax"},
     // Small and fast: tests, smoke runs.
-    {"tiny", "conv:8 bn relu maxpool:2 conv:16 bn relu maxpool:2 conv:32 bn relu gap dense:10 softmax"},
+    {"tiny", "conv:8 bn relu maxpool:2 conv:16 bn relu maxpool:2 flatten dense:10 softmax"},
 };
 
 }  // namespace
@@ -1005,7 +1005,7 @@ std::string clock_string(double s) {
 }  // namespace
 
 std::vector<float> predict(Net* net, const Dataset& d, int lo, int hi) {
-  const int C = net->num_classes(), B = 500, S = d.h * d.w;
+  const int C = net->num_classes(), B = 200, S = d.h * d.w;
   std::vector<float> probs(size_t(hi - lo) * C), x(size_t(B) * S);
   for (int i = lo; i < hi; i += B) {
     const int n = std::min(B, hi - i);
@@ -1024,7 +1024,8 @@ FitResult fit(Net* net, const Dataset& train, const Dataset& val, const FitConfi
   const long total = cfg.max_steps > 0 ? cfg.max_steps : long(steps_per_epoch) * cfg.epochs;
   Optimizer opt;
   opt.init(cfg.optim, net->params.size());
-  std::vector<float> x(size_t(B) * S), best_params, best_stats;
+  std::vector<float> x(size_t(B) * S), best_params, best_stats, ema;
+  if (cfg.ema > 0) ema = net->params;
   std::vector<uint8_t> y(B);
   std::vector<int> perm(train.n);
   double best_val = -1;
@@ -1056,6 +1057,11 @@ FitResult fit(Net* net, const Dataset& train, const Dataset& val, const FitConfi
       net->backward();
       lr = learning_rate(cfg.optim, step, total);
       opt.step(net->params.data(), net->grads.data(), net->decay_mask.data(), lr);
+      if (!ema.empty()) {
+        // The usual warm-up of the decay, so early weights fade out quickly.
+        const float d = std::min(cfg.ema, float(1 + step) / float(10 + step));
+        for (size_t i = 0; i < ema.size(); i++) ema[i] = d * ema[i] + (1 - d) * net->params[i];
+      }
       res.step_losses.push_back(loss);
       loss_sum += loss * B;
       for (int i = 0; i < B; i++) {
@@ -1067,11 +1073,13 @@ FitResult fit(Net* net, const Dataset& train, const Dataset& val, const FitConfi
       if (cfg.progress && (t - last_draw > 0.25 || s + 1 == steps_per_epoch)) {
         last_draw = t;
         const double frac = double(s + 1) / steps_per_epoch, rate = seen / (t - t0);
+        const double left = double(total - step - 1) * (t - t_start) / double(step + 1);
         const int width = 30, fill = int(frac * width);
-        std::fprintf(stderr, "\repoch %d/%d [%s%s] %3.0f%% %5.0f img/s loss %.4f ETA %s   ", epoch,
-                     cfg.epochs, std::string(fill, '=').c_str(), std::string(width - fill, ' ').c_str(),
-                     100 * frac, rate, loss_sum / seen,
-                     clock_string((steps_per_epoch - s - 1) * B / rate).c_str());
+        std::fprintf(stderr, "\repoch %d/%d [%s%s] %3.0f%% %5.0f img/s loss %.4f ETA %s (run %s)  ",
+                     epoch, cfg.epochs, std::string(fill, '=').c_str(),
+                     std::string(width - fill, ' ').c_str(), 100 * frac, rate, loss_sum / seen,
+                     clock_string((steps_per_epoch - s - 1) * B / rate).c_str(),
+                     clock_string(left).c_str());
       }
     }
     if (cfg.progress) std::fprintf(stderr, "\r%100s\r", "");
@@ -1105,9 +1113,10 @@ FitResult fit(Net* net, const Dataset& train, const Dataset& val, const FitConfi
   }
   // Exact batch-norm statistics over clean (unaugmented) training images:
   // the running averages saw augmented images and older weights.
-  if (cfg.bn_recal > 0) {
+  auto recalibrate = [&]() {
+    if (cfg.bn_recal <= 0) return;
     net->begin_bn_recalibration();
-    const int n = std::min(cfg.bn_recal, train.n), R = 500;
+    const int n = std::min(cfg.bn_recal, train.n), R = 200;
     std::vector<float> xb(size_t(R) * S);
     for (int i = 0; i < n; i += R) {
       const int m = std::min(R, n - i);
@@ -1115,6 +1124,27 @@ FitResult fit(Net* net, const Dataset& train, const Dataset& val, const FitConfi
       net->forward(xb.data(), train.labels.data() + i, m, true, 0);
     }
     net->end_bn_recalibration();
+  };
+  auto val_accuracy = [&]() {
+    const std::vector<float> p = predict(net, val, 0, val.n);
+    return compute_metrics(p.data(), val.labels.data(), val.n, C).accuracy;
+  };
+  recalibrate();
+  if (!ema.empty() && !cfg.select_best) {
+    // Keep the averaged weights only if they validate at least as well.
+    res.val_raw = val_accuracy();
+    const std::vector<float> raw = net->params, raw_stats = net->stats;
+    net->params = ema;
+    recalibrate();
+    res.val_ema = val_accuracy();
+    res.used_ema = res.val_ema >= res.val_raw;
+    if (!res.used_ema) {
+      net->params = raw;
+      net->stats = raw_stats;
+    }
+    if (cfg.verbose)
+      std::printf("weights: last %.2f%%, moving average %.2f%% on validation -> %s\n",
+                  100 * res.val_raw, 100 * res.val_ema, res.used_ema ? "moving average" : "last");
   }
   res.seconds = now_seconds() - t_start;
   return res;

@@ -322,6 +322,8 @@ struct FitConfig {
   long max_steps = 0;        // stop early after this many steps (0: all)
   bool select_best = false;  // keep the epoch with the best validation accuracy
   int bn_recal = 10000;      // clean training images for exact bn statistics (0: off)
+  float ema = 0.0f;          // decay of an exponential moving average of the
+                             // weights (0: off); kept if it validates better
   bool progress = false;     // live progress bar on stderr
   bool verbose = true;       // one line per epoch on stdout
 };
@@ -330,6 +332,8 @@ struct FitResult {
   std::vector<EpochLog> log;
   std::vector<double> step_losses;  // every step's mean batch loss
   double seconds = 0;
+  double val_raw = -1, val_ema = -1;  // final validation accuracies (ema on)
+  bool used_ema = false;
 };
 
 /// Trains `net` (initialized, threads set) on `train`, validating on `val`

@@ -48,13 +48,18 @@ function call(type, payload = {}, transfer = []) {
     pending.set(id, { resolve, reject });
     worker.postMessage({ id, type, ...payload }, transfer);
   }).catch(async (error) => {
-    if (error.aborted && initMessage) {
-      worker.terminate();
-      startWorker();
-      await call('init', initMessage);
-    }
+    if (error.aborted && initMessage) await restartWorker();
     throw error;
   });
+}
+
+async function restartWorker() {
+  worker.terminate();
+  const error = new Error('the recognition worker was restarted');
+  for (const entry of pending.values()) entry.reject(error);
+  pending.clear();
+  startWorker();
+  await call('init', initMessage);
 }
 
 // --- state -----------------------------------------------------------------------
@@ -66,10 +71,9 @@ let threshold = loadThreshold();
 let view = { kind: 'drawing', result: null };
 
 function loadThreshold() {
-  const saved = Number(readStorage(THRESHOLD_KEY));
-  return Number.isFinite(saved) && saved >= 0 && saved < 100 && readStorage(THRESHOLD_KEY) !== null
-    ? saved
-    : DEFAULT_THRESHOLD;
+  const saved = readStorage(THRESHOLD_KEY);
+  const value = saved === null ? NaN : Number(saved);
+  return Number.isInteger(value) && value >= 0 && value < 100 ? value : DEFAULT_THRESHOLD;
 }
 
 function readStorage(key) {
@@ -88,9 +92,11 @@ function writeStorage(key, value) {
   }
 }
 
+// body.dataset.busy is '1' while a prediction or an upload is pending (a test hook).
+let busyCount = 0;
 function setBusy(delta) {
-  setBusy.count = (setBusy.count ?? 0) + delta;
-  body.dataset.busy = setBusy.count > 0 ? '1' : '0';
+  busyCount += delta;
+  body.dataset.busy = busyCount > 0 ? '1' : '0';
 }
 
 // --- reading a result ------------------------------------------------------------
@@ -292,14 +298,13 @@ slider.addEventListener('input', () => {
 
 const uploads = [];
 let uploadQueue = Promise.resolve();
-let nextUpload = 1;
 
 function addFiles(fileList) {
   const files = [...fileList].filter((f) => f instanceof File);
   if (!files.length) return;
   $('batch').hidden = false;
   const records = files.map((file) => {
-    const record = { id: nextUpload++, file, name: file.name || 'pasted image', state: 'pending' };
+    const record = { file, name: file.name || 'pasted image', state: 'pending' };
     uploads.push(record);
     record.element = document.createElement('li');
     record.element.className = 'card';
@@ -317,12 +322,12 @@ function addFiles(fileList) {
 
 async function classifyUpload(record, showInPanel) {
   try {
-    if (!ready) await readyPromise;
+    await readyPromise;
     if (record.file.size > MAX_UPLOAD_BYTES) {
       throw new Error(`file is ${(record.file.size / 2 ** 20).toFixed(1)} MB, more than the 32 MB limit`);
     }
     const bytes = new Uint8Array(await record.file.arrayBuffer());
-    record.result = await call('image', { bytes, type: record.file.type }, [bytes.buffer]);
+    record.result = await call('image', { bytes, mime: record.file.type }, [bytes.buffer]);
     record.state = 'done';
   } catch (error) {
     record.state = 'error';
@@ -337,7 +342,7 @@ async function classifyUpload(record, showInPanel) {
 /** Turns 'ink_classify_image: INK_ERR_BAD_IMAGE: corrupt PNG image: ...' into a sentence for people. */
 function friendlyError(message) {
   const m = /^\w+: INK_ERR_(\w+): (.*)$/s.exec(message);
-  if (!m) return `Could not classify this file: ${message}`;
+  if (!m) return `Could not classify this file (${message}).`;
   const what = {
     BAD_IMAGE: 'This image is corrupt or truncated',
     UNSUPPORTED: 'This file is not an image this page can read',
@@ -360,9 +365,14 @@ function renderCard(record) {
     main.setAttribute('aria-label', `${record.name}: ${v.state === 'none' ? 'no digit found' : v.spoken}. Show details`);
     main.addEventListener('click', () => show({ kind: 'upload', result: record.result, record }, { speak: true }));
   }
+  // The thumbnail is made once per state, so re-rendering (threshold changes) stays cheap.
+  if (record.thumbState !== record.state) {
+    record.thumbState = record.state;
+    record.thumb = thumbnail(record);
+  }
   const thumb = document.createElement('span');
   thumb.className = 'thumb';
-  thumb.append(thumbnail(record));
+  thumb.append(record.thumb);
   const name = document.createElement('span');
   name.className = 'card-name';
   name.textContent = record.name;
@@ -397,7 +407,7 @@ function thumbnail(record) {
     span.textContent = '✕';
     return span;
   }
-  if (record.thumbFailed || !record.file.type.startsWith('image/') || record.file.type === 'image/x-portable-graymap') {
+  if (record.thumbFailed || !record.file.type.startsWith('image/') || /^image\/x-portable-/.test(record.file.type)) {
     return seenCanvas(record);
   }
   record.url ??= URL.createObjectURL(record.file);
@@ -407,7 +417,8 @@ function thumbnail(record) {
   img.src = record.url;
   img.addEventListener('error', () => {
     record.thumbFailed = true;
-    img.replaceWith(seenCanvas(record));
+    record.thumb = seenCanvas(record);
+    img.replaceWith(record.thumb);
   });
   return img;
 }
@@ -540,20 +551,24 @@ $('export-csv').addEventListener('click', () => {
 
 // --- debug view: preprocessing stages (debug.js is loaded on first use) --------------
 
+let debugToken = 0;
 async function renderDebug() {
+  const token = ++debugToken; // a newer call wins: decoding an upload takes a while
   const { renderStages } = await import('./debug.js');
   const { result } = view;
   let source = null;
   if (result && view.kind === 'drawing' && !pad.isEmpty) source = pad.pixels();
   if (result && view.kind === 'upload') source = await decodeForDisplay(view.record.file);
-  renderStages($('stages'), $('stages-info'), source, result);
+  if (token === debugToken) renderStages($('stages'), $('stages-info'), source, result);
 }
 
 async function decodeForDisplay(file) {
   try {
     const bitmap = await createImageBitmap(file);
-    const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
-    const g = canvas.getContext('2d');
+    const canvas = document.createElement('canvas');
+    canvas.width = bitmap.width;
+    canvas.height = bitmap.height;
+    const g = canvas.getContext('2d', { willReadFrequently: true });
     g.drawImage(bitmap, 0, 0);
     bitmap.close();
     return g.getImageData(0, 0, canvas.width, canvas.height);
@@ -581,7 +596,7 @@ function currentTheme() {
 function applyTheme(theme) {
   if (theme === 'auto') delete document.documentElement.dataset.theme;
   else document.documentElement.dataset.theme = theme;
-  themeButton.textContent = `Theme: ${theme}`;
+  $('theme-name').textContent = theme;
   const next = THEMES[(THEMES.indexOf(theme) + 1) % THEMES.length];
   themeButton.setAttribute('aria-label', `Color theme: ${theme === 'auto' ? 'automatic' : theme}. Switch to ${next}`);
   updatePadColors();
@@ -612,11 +627,31 @@ function registerServiceWorker() {
     .catch((error) => console.warn(`inkread: offline mode unavailable: ${error.message}`));
 }
 
+// Install: browsers that support it offer the app through beforeinstallprompt.
+let installPrompt = null;
+window.addEventListener('beforeinstallprompt', (event) => {
+  event.preventDefault();
+  installPrompt = event;
+  $('install').hidden = false;
+});
+$('install').addEventListener('click', async () => {
+  if (!installPrompt) return;
+  installPrompt.prompt();
+  await installPrompt.userChoice.catch(() => null);
+  installPrompt = null;
+  $('install').hidden = true;
+});
+window.addEventListener('appinstalled', () => ($('install').hidden = true));
+
 // --- start-up ----------------------------------------------------------------------------
 
-let ready = false;
 let markReady;
-const readyPromise = new Promise((resolve) => (markReady = resolve));
+let markFailed;
+const readyPromise = new Promise((resolve, reject) => {
+  markReady = resolve;
+  markFailed = reject;
+});
+readyPromise.catch(() => {}); // uploads report it on their cards
 
 function updateStatus() {
   if (!info) return;
@@ -651,7 +686,6 @@ async function start() {
     barItems().forEach((li, i) => (li.querySelector('.label').textContent = labels[i]));
     updateStatus();
     body.dataset.build = info.build;
-    ready = true;
     body.dataset.ready = '1';
     performance.mark('inkread-ready');
     markReady();
@@ -660,6 +694,7 @@ async function start() {
   } catch (error) {
     $('status').textContent = `Could not start: ${error.message}`;
     body.dataset.ready = 'error';
+    markFailed(new Error(`the model could not be loaded: ${error.message}`));
   }
 }
 

@@ -5,6 +5,7 @@
 //   const r = await createRecognizer({ model: 'models/mnist.inkr' });
 //   const { digit, confidence, probabilities, input28 } = await r.classifyPixels(imageData);
 //   const result = await r.classifyImage(pngBytes);
+//   const { number, digits } = await r.readNumber(imageData);   // or photo bytes
 //   r.free();
 //
 // Every method returns a promise that rejects with an Error whose message
@@ -29,6 +30,16 @@ const RESULT = {
   threshold: 1060,
   box: 1064,
 };
+/** Layout of ink_number_result / ink_digit (src/inkread.h; api.cpp static_asserts it). */
+const NUMBER = { size: 32 + 40 * 64, count: 0, numLines: 4, truncated: 8, digits: 32, digitSize: 40 };
+const DIGIT = { label: 0, confidence: 4, box: 8, line: 24, flags: 28 };
+/** Layout of ink_segmentation and ink_component. */
+const SEGMENTATION = { size: 36, width: 0, height: 4, scale: 8, inverted: 12, noiseFloor: 16, otsu: 20,
+  digitHeight: 24, numComponents: 28, numGroups: 32 };
+const COMPONENT = { size: 28, box: 0, area: 16, kind: 20, group: 24 };
+const COMPONENT_KINDS = ['digit', 'speck', 'line', 'border', 'blob'];
+/** Components reported by segment() at most. */
+const MAX_COMPONENTS = 512;
 const INPUT_SIDE = 28;
 const PIXELS_GRAY = 1;
 const PIXELS_RGBA = 4;
@@ -130,6 +141,11 @@ class Recognizer {
     return [...this.#labels];
   }
 
+  /** Size of the WASM heap in bytes: it only grows, so a leak shows (soak test, benchmark). */
+  heapBytes() {
+    return this.#M.HEAPU8.length;
+  }
+
   /**
    * Classifies raw pixels: an ImageData, or { width, height, data } with RGBA
    * bytes (4 per pixel) or gray bytes (1 per pixel).
@@ -161,6 +177,129 @@ class Recognizer {
     return this.#withInput(bytes, 'ink_classify_image', (M, ptr, result) =>
       M._ink_classify_image(this.#handle, ptr, bytes.byteLength, result),
     );
+  }
+
+  /**
+   * Reads a whole number: several digits, on one or more lines. `input` is an
+   * ImageData / { width, height, data } (RGBA or gray), or encoded image bytes.
+   * Resolves to the CLI's `inkread read --json` shape without `file`:
+   * { number, digits: [{ digit, confidence, box: [x, y, w, h], line }],
+   *   lines (when several), truncated (when more than 64 digits) }.
+   * `number` is each line's digits, lines joined by a space; '' when none.
+   */
+  async readNumber(input) {
+    this.#checkOpen('readNumber');
+    const pixels = asPixels(input, 'readNumber');
+    const M = this.#M;
+    const fn = pixels ? 'ink_read_number' : 'ink_read_number_image';
+    const bytes = pixels ? pixels.bytes : toBytes(input, 'readNumber');
+    const data = malloc(M, bytes.byteLength, fn);
+    let out = 0;
+    try {
+      out = malloc(M, NUMBER.size, fn);
+      M.HEAPU8.set(bytes, data);
+      const status = pixels
+        ? M._ink_read_number(this.#handle, data, pixels.width, pixels.height,
+          pixels.width * pixels.format, pixels.format, out)
+        : M._ink_read_number_image(this.#handle, data, bytes.byteLength, out);
+      if (status !== 0) throw lastError(M, fn, status);
+      return this.#readNumberResult(out);
+    } finally {
+      M._free(out);
+      M._free(data);
+    }
+  }
+
+  /**
+   * Segmentation only, for a debug view: { width, height, scale, inverted,
+   * noiseFloor, otsu, digitHeight, numGroups, binary, components }. `binary`
+   * is width x height bytes at the analysed resolution (0 background, 255 ink,
+   * 128 removed as a ruled line); `scale` source pixels per analysed pixel.
+   * components: [{ box (source pixels), area, kind ('digit', 'speck', 'line',
+   * 'border', 'blob'), group (digit candidate, -1 none) }], digits first.
+   */
+  async segment(input) {
+    this.#checkOpen('segment');
+    const pixels = asPixels(input, 'segment');
+    const M = this.#M;
+    const fn = pixels ? 'ink_segment_pixels' : 'ink_segment_image';
+    const bytes = pixels ? pixels.bytes : toBytes(input, 'segment');
+    const data = malloc(M, bytes.byteLength, fn);
+    let info = 0, comps = 0, binary = 0;
+    try {
+      info = malloc(M, SEGMENTATION.size, fn);
+      comps = malloc(M, COMPONENT.size * MAX_COMPONENTS, fn);
+      M.HEAPU8.set(bytes, data);
+      const call = (bin, capacity) => {
+        const status = pixels
+          ? M._ink_segment_pixels(data, pixels.width, pixels.height, pixels.width * pixels.format,
+            pixels.format, bin, capacity, comps, MAX_COMPONENTS, info)
+          : M._ink_segment_image(data, bytes.byteLength, bin, capacity, comps, MAX_COMPONENTS, info);
+        if (status !== 0) throw lastError(M, fn, status);
+      };
+      // The analysed size is known for pixels (at most the source's); an
+      // encoded image needs a first call to learn it.
+      let capacity = pixels ? pixels.width * pixels.height : 0;
+      if (!pixels) {
+        call(0, 0);
+        capacity = M.HEAP32[(info + SEGMENTATION.width) >> 2] * M.HEAP32[(info + SEGMENTATION.height) >> 2];
+      }
+      binary = malloc(M, capacity, fn);
+      call(binary, capacity);
+      const i32 = (ptr, offset) => M.HEAP32[(ptr + offset) >> 2];
+      const width = i32(info, SEGMENTATION.width), height = i32(info, SEGMENTATION.height);
+      const n = Math.min(i32(info, SEGMENTATION.numComponents), MAX_COMPONENTS);
+      const components = [];
+      for (let k = 0; k < n; k++) {
+        const c = comps + k * COMPONENT.size;
+        components.push({
+          box: [0, 1, 2, 3].map((j) => i32(c, COMPONENT.box + 4 * j)),
+          area: i32(c, COMPONENT.area),
+          kind: COMPONENT_KINDS[i32(c, COMPONENT.kind)] ?? 'unknown',
+          group: i32(c, COMPONENT.group),
+        });
+      }
+      return {
+        width,
+        height,
+        scale: i32(info, SEGMENTATION.scale),
+        inverted: i32(info, SEGMENTATION.inverted) === 1,
+        noiseFloor: i32(info, SEGMENTATION.noiseFloor),
+        otsu: i32(info, SEGMENTATION.otsu),
+        digitHeight: i32(info, SEGMENTATION.digitHeight),
+        numGroups: i32(info, SEGMENTATION.numGroups),
+        binary: M.HEAPU8.slice(binary, binary + width * height),
+        components,
+      };
+    } finally {
+      M._free(binary);
+      M._free(comps);
+      M._free(info);
+      M._free(data);
+    }
+  }
+
+  #readNumberResult(ptr) {
+    const M = this.#M;
+    const i32 = (offset) => M.HEAP32[(ptr + offset) >> 2];
+    const count = i32(NUMBER.count);
+    const numLines = i32(NUMBER.numLines);
+    const lines = Array.from({ length: numLines }, () => '');
+    const digits = [];
+    for (let k = 0; k < count; k++) {
+      const d = NUMBER.digits + k * NUMBER.digitSize;
+      const label = this.#labels[i32(d + DIGIT.label)] ?? '';
+      const line = i32(d + DIGIT.line);
+      // Rounded like the CLI's %.6f, so the two give identical JSON.
+      const confidence = Number(M.HEAPF32[(ptr + d + DIGIT.confidence) >> 2].toFixed(6));
+      digits.push({ digit: label, confidence, box: [0, 1, 2, 3].map((j) => i32(d + DIGIT.box + 4 * j)), line });
+      if (line >= 0 && line < numLines) lines[line] += label;
+    }
+    const result = { number: lines.join(' '), digits };
+    if (numLines > 1) result.lines = lines;
+    const truncated = i32(NUMBER.truncated);
+    if (truncated > 0) result.truncated = truncated;
+    return result;
   }
 
   /** Releases the model; the recognizer cannot be used afterwards. */
@@ -217,6 +356,28 @@ class Recognizer {
       box: [0, 1, 2, 3].map((k) => i32(RESULT.box + 4 * k)),
     };
   }
+}
+
+/**
+ * { width, height, data } (RGBA or gray bytes) -> { width, height, bytes, format },
+ * or null when `input` is not pixels (then it is encoded image bytes).
+ */
+function asPixels(input, fn) {
+  if (!input || typeof input !== 'object' || !('width' in input && 'height' in input && 'data' in input)) {
+    return null;
+  }
+  const { width, height, data } = input;
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
+    throw new TypeError(`${fn}: expected { width, height, data } with positive sizes`);
+  }
+  const bytes = toBytes(data, fn);
+  const count = width * height;
+  const format = bytes.byteLength === count ? PIXELS_GRAY : PIXELS_RGBA;
+  if (bytes.byteLength !== count * format) {
+    throw new TypeError(`${fn}: ${width}x${height} needs ${count * 4} RGBA or ${count} gray bytes, ` +
+      `got ${bytes.byteLength}`);
+  }
+  return { width, height, bytes, format };
 }
 
 function parseJson(text) {

@@ -20,6 +20,8 @@ const isNumber = (x) => typeof x === 'number' && Number.isFinite(x);
 const pct = (x, digits = 2) => `${(100 * x).toFixed(digits)}%`;
 const numbers = (a) => Array.isArray(a) && a.length > 0 && a.every(isNumber);
 
+const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
 function duration(seconds) {
   const s = Math.round(seconds);
   const m = Math.floor(s / 60);
@@ -50,7 +52,8 @@ function chart(title, series, format) {
     root.append(t);
   }
   for (const i of n > 1 ? [0, n - 1] : [0]) {
-    const t = svg('text', { x: x(i), y: H - 8, 'text-anchor': 'middle' });
+    const anchor = n > 1 ? (i ? 'end' : 'start') : 'middle';
+    const t = svg('text', { x: x(i) + (anchor === 'start' ? -4 : anchor === 'end' ? 4 : 0), y: H - 8, 'text-anchor': anchor });
     t.textContent = `epoch ${i + 1}`;
     root.append(t);
   }
@@ -70,6 +73,7 @@ function confusionTable(matrix, labels) {
     const cells = row.map((count, c) => {
       const td = el('td', {}, String(count));
       if (c === r) td.className = 'diag';
+      else if (count === 0) td.className = 'zero';
       else if (count > 0) td.style.setProperty('--heat', String(0.15 + (0.6 * count) / max));
       return td;
     });
@@ -98,9 +102,9 @@ export function renderModelCard(body, info) {
   add('Model file', isNumber(info.modelBytes) ? `${(info.modelBytes / 1024).toFixed(1)} KB` : undefined);
   add('Classes', Array.isArray(info.labels) ? info.labels.join(' ') : undefined);
   add('Training', [
-    isNumber(m.epochs) ? `${m.epochs} epochs` : '',
+    isNumber(m.epochs) ? plural(m.epochs, 'epoch') : '',
     isNumber(m.train_seconds) ? `in ${duration(m.train_seconds)}` : '',
-    isNumber(m.threads) ? `on ${m.threads} threads` : '',
+    isNumber(m.threads) ? `on ${plural(m.threads, 'thread')}` : '',
     typeof m.date === 'string' ? `(${m.date})` : '',
   ].filter(Boolean).join(' ') || undefined);
   add('Seed', isNumber(m.seed) ? String(m.seed) : undefined);

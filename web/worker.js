@@ -2,13 +2,13 @@
 // messages out: { id, ok: true, result } or { id, ok: false, error, aborted }.
 //   init    { model: URL, build: 'simd' | 'baseline' }  -> build, labels, metadata, modelBytes, version
 //   pixels  { image: { width, height, data } }          -> a result (inkread.js)
-//   image   { bytes, type }                              -> a result; decoded by the core (stb_image),
+//   image   { bytes, mime }                              -> a result; decoded by the core (stb_image),
 //           or by the browser for formats the core does not read (WebP, AVIF...)
 import { createRecognizer } from './inkread.js';
 
 let recognizer = null;
 
-async function classifyEncoded(bytes, type) {
+async function classifyEncoded(bytes, mime) {
   try {
     return await recognizer.classifyImage(bytes);
   } catch (error) {
@@ -17,7 +17,7 @@ async function classifyEncoded(bytes, type) {
     if (!/INK_ERR_UNSUPPORTED: not a PNG/.test(error.message)) throw error;
     let bitmap;
     try {
-      bitmap = await createImageBitmap(new Blob([bytes], { type }));
+      bitmap = await createImageBitmap(new Blob([bytes], { type: mime }));
     } catch {
       throw error;
     }
@@ -45,7 +45,7 @@ async function handle(message) {
     case 'pixels':
       return recognizer.classifyPixels(message.image);
     case 'image':
-      return classifyEncoded(message.bytes, message.type);
+      return classifyEncoded(message.bytes, message.mime);
     default:
       throw new Error(`worker: unknown message type '${message.type}'`);
   }

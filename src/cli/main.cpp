@@ -1,6 +1,7 @@
 // inkread — the native command-line front end of the inference core.
 //
-//   inkread predict [--model F] [--json] [--backend reference|optimized] IMAGE...
+//   inkread predict [--model F] [--json] [--backend reference|optimized|xnnpack] IMAGE...
+//   inkread read [--model F] [--json] [--backend reference|optimized|xnnpack] IMAGE...
 //   inkread info [--json] MODEL
 //
 // Exit status: 0 when every image was classified (a blank image, "no digit
@@ -24,9 +25,14 @@ constexpr int kExitBadInput = 2;
 
 const char kUsage[] =
     "usage:\n"
-    "  inkread predict [--model FILE] [--json] [--backend reference|optimized] IMAGE...\n"
+    "  inkread predict [--model FILE] [--json] [--backend reference|optimized|xnnpack] IMAGE...\n"
     "      classify each image (PNG, JPEG, BMP, GIF, PNM); prints the digit, its\n"
     "      confidence and the top 3, or with --json one JSON object per line\n"
+    "  inkread read [--model FILE] [--json] [--backend reference|optimized|xnnpack] IMAGE...\n"
+    "      read the whole number in each image (several digits, one or more lines);\n"
+    "      prints it with each digit's confidence, or with --json one object per line:\n"
+    "      {file, number, digits: [{digit, confidence, box: [x, y, w, h], line}],\n"
+    "      lines (when several)}\n"
     "  inkread info [--json] MODEL\n"
     "      print a model's layers, parameter count, blob size and metadata\n"
     "  inkread --version | --help\n"
@@ -170,8 +176,11 @@ int cmd_predict(int argc, char** argv) {
         backend = INK_BACKEND_REFERENCE;
       } else if (b == "optimized") {
         backend = INK_BACKEND_OPTIMIZED;
+      } else if (b == "xnnpack") {
+        backend = INK_BACKEND_XNNPACK;
       } else {
-        return usage_error("unknown backend '%s' (expected reference or optimized)", argv[i]);
+        return usage_error("unknown backend '%s' (expected reference, optimized or xnnpack)",
+                           argv[i]);
       }
     } else if (a.size() > 1 && a[0] == '-' && a != "-") {
       return usage_error("unknown option '%s'", argv[i]);
@@ -183,7 +192,11 @@ int cmd_predict(int argc, char** argv) {
   if (model_path.empty()) model_path = default_model_path();
   ink_model* model = load_model(model_path);
   if (model == nullptr) return kExitBadInput;
-  ink_model_set_backend(model, backend);
+  if (ink_model_set_backend(model, backend) != INK_OK) {
+    std::fprintf(stderr, "inkread: --backend: %s\n", ink_last_error());
+    ink_model_free(model);
+    return kExitUsage;
+  }
 
   int exit_code = kExitOk;
   for (const std::string& file : images) {
@@ -205,6 +218,122 @@ int cmd_predict(int argc, char** argv) {
                   json_escape(error).c_str());
     }
   }
+  ink_model_free(model);
+  return exit_code;
+}
+
+// The number as text: each line's labels concatenated, lines joined by a space.
+std::vector<std::string> number_lines(const ink_model* model, const ink_number_result& r) {
+  std::vector<std::string> lines(size_t(r.num_lines));
+  for (int i = 0; i < r.count; ++i) {
+    const ink_digit& d = r.digits[i];
+    if (d.line >= 0 && d.line < r.num_lines)
+      lines[size_t(d.line)] += ink_model_label(model, d.label);
+  }
+  return lines;
+}
+
+void print_number(const std::string& file, const ink_model* model, const ink_number_result& r,
+                  bool json) {
+  const std::vector<std::string> lines = number_lines(model, r);
+  std::string number;
+  for (size_t i = 0; i < lines.size(); ++i) number += (i ? " " : "") + lines[i];
+  if (json) {
+    std::printf("{\"file\":\"%s\",\"number\":\"%s\",\"digits\":[", json_escape(file).c_str(),
+                json_escape(number).c_str());
+    for (int i = 0; i < r.count; ++i) {
+      const ink_digit& d = r.digits[i];
+      std::printf("%s{\"digit\":\"%s\",\"confidence\":%.6f,\"box\":[%d,%d,%d,%d],\"line\":%d}",
+                  i ? "," : "", json_escape(ink_model_label(model, d.label)).c_str(), d.confidence,
+                  d.box[0], d.box[1], d.box[2], d.box[3], d.line);
+    }
+    std::printf("]");
+    if (lines.size() > 1) {
+      std::printf(",\"lines\":[");
+      for (size_t i = 0; i < lines.size(); ++i) {
+        std::printf("%s\"%s\"", i ? "," : "", json_escape(lines[i]).c_str());
+      }
+      std::printf("]");
+    }
+    if (r.truncated > 0) std::printf(",\"truncated\":%d", r.truncated);
+    std::printf("}\n");
+    return;
+  }
+  if (r.count == 0) {
+    std::printf("%s: no number found\n", file.c_str());
+    return;
+  }
+  std::printf("%s: %s  (", file.c_str(), number.c_str());
+  for (int i = 0; i < r.count; ++i) {
+    const ink_digit& d = r.digits[i];
+    std::printf("%s%s %.1f%%", i ? ", " : "", ink_model_label(model, d.label),
+                100.0 * d.confidence);
+  }
+  std::printf(")%s\n", r.truncated > 0 ? "  [more digits than reported]" : "");
+}
+
+int cmd_read(int argc, char** argv) {
+  std::string model_path;
+  bool json = false;
+  ink_backend backend = INK_BACKEND_OPTIMIZED;
+  std::vector<std::string> images;
+  for (int i = 0; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--json") {
+      json = true;
+    } else if (a == "--model") {
+      if (++i == argc) return usage_error("%s needs a file", "--model");
+      model_path = argv[i];
+    } else if (a == "--backend") {
+      if (++i == argc) return usage_error("%s needs a name", "--backend");
+      std::string b = argv[i];
+      if (b == "reference" || b == "ref") {
+        backend = INK_BACKEND_REFERENCE;
+      } else if (b == "optimized") {
+        backend = INK_BACKEND_OPTIMIZED;
+      } else if (b == "xnnpack") {
+        backend = INK_BACKEND_XNNPACK;
+      } else {
+        return usage_error("unknown backend '%s' (expected reference, optimized or xnnpack)",
+                           argv[i]);
+      }
+    } else if (a.size() > 1 && a[0] == '-' && a != "-") {
+      return usage_error("unknown option '%s'", argv[i]);
+    } else {
+      images.push_back(a);
+    }
+  }
+  if (images.empty()) return usage_error("%s: no image given", "read");
+  if (model_path.empty()) model_path = default_model_path();
+  ink_model* model = load_model(model_path);
+  if (model == nullptr) return kExitBadInput;
+  if (ink_model_set_backend(model, backend) != INK_OK) {
+    std::fprintf(stderr, "inkread: --backend: %s\n", ink_last_error());
+    ink_model_free(model);
+    return kExitUsage;
+  }
+
+  int exit_code = kExitOk;
+  ink_number_result* r = new ink_number_result;
+  for (const std::string& file : images) {
+    std::vector<uint8_t> bytes;
+    std::string error;
+    if (!read_file(file, &bytes, &error)) {
+      error = "cannot read: " + error;
+    } else if (ink_read_number_image(model, bytes.data(), bytes.size(), r) != INK_OK) {
+      error = ink_last_error();
+    } else {
+      print_number(file, model, *r, json);
+      continue;
+    }
+    exit_code = kExitBadInput;
+    std::fprintf(stderr, "inkread: %s: %s\n", file.c_str(), error.c_str());
+    if (json) {
+      std::printf("{\"file\":\"%s\",\"error\":\"%s\"}\n", json_escape(file).c_str(),
+                  json_escape(error).c_str());
+    }
+  }
+  delete r;
   ink_model_free(model);
   return exit_code;
 }
@@ -305,6 +434,7 @@ int main(int argc, char** argv) {
     return kExitOk;
   }
   if (cmd == "predict") return cmd_predict(argc - 2, argv + 2);
+  if (cmd == "read") return cmd_read(argc - 2, argv + 2);
   if (cmd == "info") return cmd_info(argc - 2, argv + 2);
   return usage_error("unknown command '%s'", argv[1]);
 }

@@ -1,37 +1,15 @@
 // ink_f32_gavgpool__avx2: global average pooling, vectorized over channels.
 // ISA: AVX2 + FMA, 8-float vectors. Body: f32-gavgpool.h. Reads and writes nothing past the
 // tensors.
-#if defined(__SSE2__) && (defined(__x86_64__) || defined(__i386__))
-
-#include <immintrin.h>
-
-#include <cassert>
-#include <cmath>
-#include <cstddef>
-
 #include "kernels/kernels.h"
 
-// Everything below is compiled for AVX2 + FMA (callers check
-// ink_isa_available(INK_ISA_AVX2) first); the headers above are not.
-#define INK_SIMD_AVX2 1
-#if defined(__clang__)
-#pragma clang attribute push(__attribute__((target("avx2,fma"))), apply_to = function)
-#else
-#pragma GCC push_options
-#pragma GCC target("avx2,fma")
-#endif
-
+#if defined(INK_KERNELS_X86)
+#include "kernels/avx2-begin.inc"
 #include "kernels/f32-gavgpool.h"
-#include "kernels/simd.h"
 
 void ink_f32_gavgpool__avx2(float* out, const float* in, int N, int HW, int C) {
   ink::f32_gavgpool<ink::simd::Avx2>(out, in, N, HW, C);
 }
 
-#if defined(__clang__)
-#pragma clang attribute pop
-#else
-#pragma GCC pop_options
-#endif
-
-#endif  // defined(__SSE2__) && (defined(__x86_64__) || defined(__i386__))
+#include "kernels/avx2-end.inc"
+#endif  // defined(INK_KERNELS_X86)

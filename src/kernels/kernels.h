@@ -14,6 +14,12 @@
 
 #include <cstddef>
 
+/// Defined on x86 builds, where the AVX2 kernels (f32-*-avx2.cpp) are compiled
+/// by target pragma (avx2-begin.inc) and chosen at run time.
+#if defined(__SSE2__) && (defined(__x86_64__) || defined(__i386__))
+#define INK_KERNELS_X86 1
+#endif
+
 /// Instruction sets a kernel may need (the `isa` of INK_KERNEL).
 typedef enum ink_isa {
   INK_ISA_SCALAR = 0,    ///< plain C++, every build
@@ -37,6 +43,15 @@ bool ink_isa_available(ink_isa isa);
 /// H + 2*pad >= K and W + 2*pad >= K.
 typedef void ink_f32_conv2d_ukernel(float* out, const float* in, const float* packed, int N, int H,
                                     int W, int C, int OC, int K, int stride, int pad, bool relu);
+
+/// 3x3 stride-1 convolution by Winograd F(2x2, 3x3), bias and optional ReLU
+/// fused. in (N,H,W,C); packed from ink_f32_winograd3x3_pack() with nr = the
+/// kernel's tile; scratch: ink_f32_winograd3x3_scratch_size() floats, any
+/// contents; out (N,OH,OW,OC) with OH = H + 2*pad - 2. Requires pad <= 2 and
+/// H + 2*pad >= 3, W + 2*pad >= 3.
+typedef void ink_f32_winograd3x3_ukernel(float* out, const float* in, const float* packed,
+                                         float* scratch, int N, int H, int W, int C, int OC,
+                                         int pad, bool relu);
 
 /// Fully connected layer, bias and optional ReLU fused.
 /// in (N,IN); packed from ink_f32_dense_pack() with nr = the kernel's tile; out (N,OUT).
@@ -70,6 +85,21 @@ size_t ink_f32_conv2d_packed_size(int OC, int K, int C, int nr);
 void ink_f32_conv2d_pack(float* packed, const float* w, const float* b, const float* scale,
                          const float* shift, int OC, int K, int C, int nr);
 
+/// Floats that ink_f32_winograd3x3_pack() writes: OCp + 16 * OCp * C, with
+/// OCp = OC rounded up to a multiple of nr.
+size_t ink_f32_winograd3x3_packed_size(int OC, int C, int nr);
+
+/// Packs 3x3 conv weights w (OC,3,3,C) and bias b (OC, or nullptr), batch-norm
+/// folded in as in ink_f32_conv2d_pack(), into [bias (OCp)][16][OCp/nr][C][nr]:
+/// the Winograd transform U = G g G^T of every (oc, c) filter, channels past
+/// OC zero.
+void ink_f32_winograd3x3_pack(float* packed, const float* w, const float* b, const float* scale,
+                              const float* shift, int OC, int C, int nr);
+
+/// Scratch floats a winograd3x3 kernel with tile nr needs for one image of
+/// H x W x C (it reuses them for every image of a batch).
+size_t ink_f32_winograd3x3_scratch_size(int H, int W, int C, int OC, int pad, int nr);
+
 /// Dense weights w (OUT,IN) are conv weights (OUT,1,1,IN): same layout, K = 1.
 size_t ink_f32_dense_packed_size(int OUT, int IN, int nr);
 void ink_f32_dense_pack(float* packed, const float* w, const float* b, int OUT, int IN, int nr);
@@ -86,6 +116,7 @@ struct ink_kernel {
 /// The fastest available kernel of each op for this build and CPU.
 struct ink_f32_kernels {
   ink_kernel<ink_f32_conv2d_ukernel> conv2d;
+  ink_kernel<ink_f32_winograd3x3_ukernel> winograd3x3;
   ink_kernel<ink_f32_dense_ukernel> dense;
   ink_kernel<ink_f32_maxpool2d_ukernel> maxpool2d;
   ink_kernel<ink_f32_relu_ukernel> relu;
@@ -100,8 +131,10 @@ const ink_f32_kernels* ink_f32_select_kernels();
 
 // Every kernel, declared whether or not this build defines it (kernels.inc
 // lists only those it does). Tiles: conv2d MRxNR = output pixels x output
-// channels; dense MRxNR = rows x outputs.
+// channels; winograd3x3 MRxNR = 4x4 input tiles x output channels; dense
+// MRxNR = rows x outputs.
 ink_f32_conv2d_ukernel ink_f32_conv2d_4x2__scalar;
+ink_f32_winograd3x3_ukernel ink_f32_winograd3x3_4x2__scalar;
 ink_f32_dense_ukernel ink_f32_dense_4x2__scalar;
 ink_f32_maxpool2d_ukernel ink_f32_maxpool2d__scalar;
 ink_f32_relu_ukernel ink_f32_relu__scalar;
@@ -110,6 +143,7 @@ ink_f32_gavgpool_ukernel ink_f32_gavgpool__scalar;
 ink_f32_softmax_ukernel ink_f32_softmax__scalar;
 
 ink_f32_conv2d_ukernel ink_f32_conv2d_4x8__sse2;
+ink_f32_winograd3x3_ukernel ink_f32_winograd3x3_4x8__sse2;
 ink_f32_dense_ukernel ink_f32_dense_4x8__sse2;
 ink_f32_maxpool2d_ukernel ink_f32_maxpool2d__sse2;
 ink_f32_relu_ukernel ink_f32_relu__sse2;
@@ -118,6 +152,7 @@ ink_f32_gavgpool_ukernel ink_f32_gavgpool__sse2;
 ink_f32_softmax_ukernel ink_f32_softmax__sse2;
 
 ink_f32_conv2d_ukernel ink_f32_conv2d_4x16__avx2;
+ink_f32_winograd3x3_ukernel ink_f32_winograd3x3_4x16__avx2;
 ink_f32_dense_ukernel ink_f32_dense_4x16__avx2;
 ink_f32_maxpool2d_ukernel ink_f32_maxpool2d__avx2;
 ink_f32_relu_ukernel ink_f32_relu__avx2;
@@ -126,6 +161,7 @@ ink_f32_gavgpool_ukernel ink_f32_gavgpool__avx2;
 ink_f32_softmax_ukernel ink_f32_softmax__avx2;
 
 ink_f32_conv2d_ukernel ink_f32_conv2d_4x8__wasmsimd;
+ink_f32_winograd3x3_ukernel ink_f32_winograd3x3_4x8__wasmsimd;
 ink_f32_dense_ukernel ink_f32_dense_4x8__wasmsimd;
 ink_f32_maxpool2d_ukernel ink_f32_maxpool2d__wasmsimd;
 ink_f32_relu_ukernel ink_f32_relu__wasmsimd;

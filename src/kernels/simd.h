@@ -8,6 +8,7 @@
 //   splat(x)      x in every lane
 //   zero()        0.0f in every lane
 //   add(a, b)     a + b
+//   sub(a, b)     a - b
 //   mul(a, b)     a * b
 //   fmadd(a, b, c) a * b + c: fused (one rounding) where the ISA has FMA (AVX2),
 //                 mul then add where it has not (SSE2, WASM SIMD: like XNNPACK's
@@ -50,6 +51,7 @@ struct Scalar {
   static V splat(float x) { return x; }
   static V zero() { return 0.0f; }
   static V add(V a, V b) { return a + b; }
+  static V sub(V a, V b) { return a - b; }
   static V mul(V a, V b) { return a * b; }
   static V fmadd(V a, V b, V c) { return a * b + c; }  // -ffp-contract=off: two roundings
   static V max(V a, V b) { return a > b ? a : b; }
@@ -64,6 +66,7 @@ struct Sse2 {
   static V splat(float x) { return _mm_set1_ps(x); }
   static V zero() { return _mm_setzero_ps(); }
   static V add(V a, V b) { return _mm_add_ps(a, b); }
+  static V sub(V a, V b) { return _mm_sub_ps(a, b); }
   static V mul(V a, V b) { return _mm_mul_ps(a, b); }
   static V fmadd(V a, V b, V c) { return _mm_add_ps(_mm_mul_ps(a, b), c); }
   static V max(V a, V b) { return _mm_max_ps(a, b); }
@@ -81,6 +84,7 @@ struct Avx2 {
   static V splat(float x) { return _mm256_set1_ps(x); }
   static V zero() { return _mm256_setzero_ps(); }
   static V add(V a, V b) { return _mm256_add_ps(a, b); }
+  static V sub(V a, V b) { return _mm256_sub_ps(a, b); }
   static V mul(V a, V b) { return _mm256_mul_ps(a, b); }
   static V fmadd(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
   static V max(V a, V b) { return _mm256_max_ps(a, b); }
@@ -96,6 +100,7 @@ struct WasmSimd {
   static V splat(float x) { return wasm_f32x4_splat(x); }
   static V zero() { return wasm_f32x4_const(0.0f, 0.0f, 0.0f, 0.0f); }
   static V add(V a, V b) { return wasm_f32x4_add(a, b); }
+  static V sub(V a, V b) { return wasm_f32x4_sub(a, b); }
   static V mul(V a, V b) { return wasm_f32x4_mul(a, b); }
   static V fmadd(V a, V b, V c) { return wasm_f32x4_add(wasm_f32x4_mul(a, b), c); }
   // pmax(b, a) = b < a ? a : b, which is maxps(a, b); also one x86 instruction.

@@ -77,7 +77,7 @@ export async function openPage(context, origin, { path = '/index.html', forceNoS
 }
 
 /** Points along a polyline about every `spacing` px (pad coordinates -> page pixels). */
-function densify(points, box, spacing = 12) {
+function densify(points, box, spacing = 24) {
   const px = points.map(([x, y]) => [box.x + x * box.width, box.y + y * box.height]);
   const out = [px[0]];
   for (let i = 1; i < px.length; i++) {
@@ -91,6 +91,7 @@ function densify(points, box, spacing = 12) {
 
 /** Draws strokes on #pad with real mouse events (pointerdown, pointermoves, pointerup). */
 export async function drawWithMouse(page, strokes) {
+  await page.locator('#pad').scrollIntoViewIfNeeded();
   const box = await page.locator('#pad').boundingBox();
   for (const stroke of strokes) {
     const points = densify(stroke, box);
@@ -103,9 +104,10 @@ export async function drawWithMouse(page, strokes) {
 
 /** Draws strokes with touch events through CDP (touchStart, touchMove..., touchEnd). */
 export async function drawWithTouch(page, cdp, strokes) {
+  await page.locator('#pad').scrollIntoViewIfNeeded();
   const box = await page.locator('#pad').boundingBox();
   for (const stroke of strokes) {
-    const points = densify(stroke, box, 12);
+    const points = densify(stroke, box, 24);
     const touch = (type, [x, y]) =>
       cdp.send('Input.dispatchTouchEvent', { type, touchPoints: type === 'touchEnd' ? [] : [{ x, y }] });
     await touch('touchStart', points[0]);
@@ -132,6 +134,7 @@ export async function clearPad(page) {
 
 export async function screenshot(page, name) {
   await mkdir(ARTIFACTS, { recursive: true });
+  await page.waitForTimeout(250); // let the bars' transitions finish
   await page.screenshot({ path: `${ARTIFACTS}${name}.png`, fullPage: true });
 }
 

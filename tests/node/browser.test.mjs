@@ -29,6 +29,8 @@ async function openPage({ forceNoSimd = false } = {}) {
   page.on('pageerror', (e) => problems.push(String(e)));
   page.on('request', (r) => !r.url().startsWith(origin) && !r.url().startsWith('data:') &&
     problems.push(`request outside the origin: ${r.url()}`));
+  // A 0% threshold: the page names its best guess even with the untrained test model.
+  await page.addInitScript(() => localStorage.setItem('inkread.threshold', '0'));
   if (forceNoSimd) {
     await page.addInitScript(() => {
       const validate = WebAssembly.validate;

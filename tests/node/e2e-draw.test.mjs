@@ -253,3 +253,47 @@ test('privacy: a strict CSP, no inline script or style, nothing fetched from els
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test('the model card shows the metadata, the training curves and a confusion matrix', async () => {
+  const context = await browser.newContext(DESKTOP);
+  const { page, problems } = await openPage(context, origin);
+  await page.click('#model-card summary');
+  await page.waitForSelector('#model-card-body dl');
+  const card = await page.textContent('#model-card-body');
+  assert.match(card, /Model file\s*\d+\.\d KB/);
+  if (trained) {
+    assert.match(card, /Test accuracy\s*\d+\.\d\d% on the test set/);
+    assert.ok(await page.locator('#model-card-body svg.chart').count() >= 1, 'training curves');
+  }
+  // The renderer with every field a trainer may write, and with none.
+  const rendered = await page.evaluate(async () => {
+    const { renderModelCard } = await import('./modelcard.js');
+    const labels = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
+    const confusion = labels.map((_, r) => labels.map((_, c) => (r === c ? 980 : (r + c) % 3)));
+    const full = document.createElement('div');
+    renderModelCard(full, {
+      labels, modelBytes: 91_000, build: 'simd', version: '0.1.0',
+      metadata: { name: 'mnist', dataset: 'MNIST', test_accuracy: 0.9961, val_accuracy: 0.9958, params: 51234,
+        mflops: 4.2, dtype: 'int8', arch: 'conv:16:3:1:1 bn relu gap dense:10 softmax', epochs: 3, seed: 1,
+        curves: { train_loss: [0.9, 0.3, 0.2], val_loss: [0.4, 0.2, 0.15], train_acc: [0.8, 0.95, 0.97], val_acc: [0.9, 0.97, 0.98] },
+        confusion },
+    });
+    const empty = document.createElement('div');
+    renderModelCard(empty, { labels, modelBytes: 1000, metadata: {} });
+    return {
+      rows: full.querySelectorAll('.confusion tbody tr').length,
+      cells: full.querySelectorAll('.confusion tbody td').length,
+      charts: full.querySelectorAll('svg.chart polyline').length,
+      text: full.textContent,
+      emptyText: empty.textContent,
+    };
+  });
+  assert.equal(rendered.rows, 10);
+  assert.equal(rendered.cells, 100);
+  assert.equal(rendered.charts, 4);
+  assert.match(rendered.text, /99\.61% on the test set/);
+  assert.match(rendered.text, /51,234/);
+  assert.match(rendered.emptyText, /Not in this model’s metadata/);
+  assert.deepEqual(problems, []);
+  await context.close();
+});

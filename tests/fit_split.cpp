@@ -1,0 +1,170 @@
+// inkread-fit-split SETDIR MODEL — refits the rule that decides whether a
+// piece holds touching digits (kSplit* in src/segment.cpp).
+//
+// Reads every image of an evaluation set (tests/make_number_set.cpp; use a
+// seed other than the benchmark's), records each split decision's evidence
+// (SegmentDebug::trials) and labels it with the truth: the piece holds two
+// or more digits when the centers of two or more true digit boxes fall in
+// it (pieces holding none are junk and skipped). Then fits a logistic
+// regression, positives weighted 3x as they are rare, by gradient descent
+// on standardized features, and prints the constants to paste and the
+// errors at a few thresholds.
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "image.h"
+#include "inkread.h"
+#include "model.h"
+#include "network.h"
+#include "segment.h"
+#include "test_support.h"
+
+namespace {
+
+struct Image {
+  std::string file;
+  std::vector<std::vector<int>> boxes;
+};
+
+// The few fields of set.json this needs, without a JSON library.
+std::vector<Image> parse_set(const std::string& json) {
+  std::vector<Image> out;
+  size_t pos = 0;
+  while ((pos = json.find("\"file\":\"", pos)) != std::string::npos) {
+    Image im;
+    pos += 8;
+    im.file = json.substr(pos, json.find('"', pos) - pos);
+    size_t b = json.find("\"boxes\":[", pos), end = json.find("]]", b);
+    if (b == std::string::npos || end == std::string::npos) break;
+    for (size_t q = json.find('[', b + 9); q != std::string::npos && q < end;
+         q = json.find('[', q + 1)) {
+      std::vector<int> box(4);
+      if (std::sscanf(json.c_str() + q, "[%d,%d,%d,%d]", &box[0], &box[1], &box[2], &box[3]) == 4) {
+        im.boxes.push_back(box);
+      }
+    }
+    out.push_back(im);
+    pos = end;
+  }
+  return out;
+}
+
+struct Sample {
+  double x[6];  // 1, aspect, width ratio, any cut, one-stroke cut, whole
+  int y;
+};
+
+ink_status classify(void* context, const float* in, int n, float* probs) {
+  return static_cast<ink::Network*>(context)->forward(in, n, probs, INK_BACKEND_OPTIMIZED);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 3) {
+    std::fprintf(stderr, "usage: inkread-fit-split SETDIR MODEL\n");
+    return 1;
+  }
+  const std::string dir = argv[1];
+  std::vector<uint8_t> bytes;
+  if (!ink_test::read_file(dir + "/set.json", &bytes)) {
+    std::fprintf(stderr, "inkread-fit-split: cannot read %s/set.json\n", dir.c_str());
+    return 1;
+  }
+  const std::vector<Image> images = parse_set(std::string(bytes.begin(), bytes.end()));
+  ink::Model model;
+  ink::Network net;
+  if (!ink_test::read_file(argv[2], &bytes) ||
+      ink::parse_model(bytes.data(), bytes.size(), &model) != INK_OK || net.init(model) != INK_OK) {
+    std::fprintf(stderr, "inkread-fit-split: cannot load %s: %s\n", argv[2], ink_last_error());
+    return 1;
+  }
+  ink::Classifier c;
+  c.classify = classify;
+  c.context = &net;
+  c.num_classes = net.num_classes();
+
+  std::vector<Sample> samples;
+  int agree = 0;
+  for (const Image& im : images) {
+    ink::DecodedImage img;
+    if (!ink_test::read_file(dir + "/" + im.file, &bytes) ||
+        ink::decode_image(bytes.data(), bytes.size(), &img) != INK_OK) {
+      std::fprintf(stderr, "inkread-fit-split: cannot read %s\n", im.file.c_str());
+      return 1;
+    }
+    ink::NumberRead read;
+    ink::SegmentDebug debug;
+    if (ink::read_number(img.rgba.data(), img.width, img.height, img.width * 4, INK_PIXELS_RGBA,
+                         c, &read, &debug) != INK_OK) {
+      std::fprintf(stderr, "inkread-fit-split: %s: %s\n", im.file.c_str(), ink_last_error());
+      return 1;
+    }
+    const double f = debug.gray.scale;
+    for (size_t i = 0; i < debug.trials.size(); ++i) {
+      const ink::SplitTrial& t = debug.trials[i];
+      int n = 0;
+      for (const auto& b : im.boxes) {
+        const double cx = (b[0] + b[2] / 2.0) / f, cy = (b[1] + b[3] / 2.0) / f;
+        n += cx >= t.box.x && cx < t.box.x1() && cy >= t.box.y && cy < t.box.y1();
+      }
+      if (n == 0) continue;
+      samples.push_back(
+          Sample{{1, t.aspect, t.width_ratio, t.any_cut, t.one_stroke, t.whole}, n >= 2 ? 1 : 0});
+      agree += t.split == (n >= 2);
+    }
+  }
+  const size_t N = samples.size();
+  int pos = 0;
+  for (const Sample& s : samples) pos += s.y;
+  std::printf("%zu images, %zu split decisions (%d hold several digits); the current rule "
+              "gets %d right\n",
+              images.size(), N, pos, agree);
+  if (N == 0 || pos == 0 || pos == int(N)) return 1;
+
+  // Standardize, fit, map back.
+  double mean[6] = {0}, sd[6] = {0};
+  for (const Sample& s : samples) {
+    for (int k = 1; k < 6; ++k) mean[k] += s.x[k] / double(N);
+  }
+  for (const Sample& s : samples) {
+    for (int k = 1; k < 6; ++k) sd[k] += (s.x[k] - mean[k]) * (s.x[k] - mean[k]) / double(N);
+  }
+  for (int k = 1; k < 6; ++k) sd[k] = sd[k] > 0 ? std::sqrt(sd[k]) : 1;
+  auto z = [&](const Sample& s, int k) { return k == 0 ? 1.0 : (s.x[k] - mean[k]) / sd[k]; };
+  double w[6] = {0};
+  for (int it = 0; it < 5000; ++it) {
+    double g[6] = {0};
+    for (const Sample& s : samples) {
+      double t = 0;
+      for (int k = 0; k < 6; ++k) t += w[k] * z(s, k);
+      const double p = 1 / (1 + std::exp(-t)), weight = s.y ? 3 : 1;
+      for (int k = 0; k < 6; ++k) g[k] += weight * (p - s.y) * z(s, k);
+    }
+    for (int k = 0; k < 6; ++k) w[k] -= 0.5 * g[k] / double(N);
+  }
+  double coef[6];
+  coef[0] = w[0];
+  for (int k = 1; k < 6; ++k) {
+    coef[k] = w[k] / sd[k];
+    coef[0] -= w[k] * mean[k] / sd[k];
+  }
+  for (double th : {0.0, 0.5, 1.0}) {
+    int fp = 0, fn = 0;
+    for (const Sample& s : samples) {
+      double t = 0;
+      for (int k = 0; k < 6; ++k) t += coef[k] * s.x[k];
+      fp += t > th && !s.y;
+      fn += t <= th && s.y;
+    }
+    std::printf("threshold %.1f: %d false splits, %d missed\n", th, fp, fn);
+  }
+  std::printf(
+      "constexpr double kSplitA = %.2f, kSplitR = %.2f, kSplitAny = %.2f, kSplitOne = %.2f,\n"
+      "                 kSplitWhole = %.2f, kSplitBias = %.2f;  // threshold 0.5 folded in\n",
+      coef[1], coef[2], coef[3], coef[4], coef[5], coef[0] - 0.5);
+  return 0;
+}
