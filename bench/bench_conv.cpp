@@ -59,7 +59,7 @@ void time_kernel(ink_f32_winograd3x3_ukernel* fn, int tile, const char* name, co
   ink_f32_winograd3x3_pack(packed.data(), s.w, s.b, nullptr, nullptr, s.OC, s.C, tile);
   std::vector<float> scratch(ink_f32_winograd3x3_scratch_size(s.H, s.W, s.C, s.OC, s.pad, tile));
   const double t = median_us([&] {
-    fn(s.out, s.in, packed.data(), scratch.data(), s.N, s.H, s.W, s.C, s.OC, s.pad, true);
+    fn(s.out, s.in, packed.data(), scratch.data(), s.N, s.H, s.W, s.C, s.OC, s.pad, true, false);
   });
   std::printf("%-34s %10.2f %10.2f (direct-conv FLOP)\n", name, t, s.flop / t / 1e3);
 }

@@ -47,10 +47,12 @@ for t in "${targets[@]}"; do
   [ -x "$bin" ] || { echo "fuzz: no target '$t' ($bin)" >&2; exit 1; }
   mkdir -p "build-fuzz/corpus/$t" "build-fuzz/crashes/$t"
   log="build-fuzz/logs/$t.log"
+  dict=tests/fuzz/image.dict
+  [ "$t" = model_load ] && dict=tests/fuzz/model.dict
   # The first corpus directory receives new inputs; the committed seeds are read only.
   if "$bin" -max_total_time="$seconds" -timeout=20 -rss_limit_mb=2560 -print_final_stats=1 \
-       -artifact_prefix="build-fuzz/crashes/$t/" "build-fuzz/corpus/$t" "tests/fuzz/corpus/$t" \
-       >"$log" 2>&1; then
+       -dict="$dict" -artifact_prefix="build-fuzz/crashes/$t/" \
+       "build-fuzz/corpus/$t" "tests/fuzz/corpus/$t" >"$log" 2>&1; then
     runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
     speed=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log")
     cov=$(grep -Eo 'cov: [0-9]+' "$log" | tail -1)

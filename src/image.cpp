@@ -243,15 +243,21 @@ int exif_orientation(const uint8_t* seg, size_t n) {
 // file was cut short. Huffman tables (DHT) are checked too: stb_image 2.27
 // writes past its tables when a DHT declares more than 256 codes (found by
 // the corrupted-file test under AddressSanitizer/UBSan; fixed upstream in
-// 2.28). The first frame header (SOF) gives the dimensions; JPEG variants
-// that stb does not decode (lossless, hierarchical, arithmetic coding, 12-bit
-// samples) are INK_ERR_UNSUPPORTED, named, rather than stb's "no SOF". The
-// first EXIF orientation found goes to *orientation (0 if none).
+// 2.28). So is each scan's use of them: a scan (SOS) naming a table that no
+// DHT defined makes stb 2.27 decode with an uninitialized table (its decoder
+// struct is malloc'ed, not cleared) and index out of bounds (found by
+// fuzz_read_number under UBSan). The first frame header (SOF) gives the
+// dimensions; JPEG variants that stb does not decode (lossless, hierarchical,
+// arithmetic coding, 12-bit samples) are INK_ERR_UNSUPPORTED, named, rather
+// than stb's "no SOF". The first EXIF orientation found goes to *orientation
+// (0 if none).
 ink_status jpeg_structure(const uint8_t* b, size_t n, Dims* d, bool* have_dims, int* orientation) {
   auto corrupt = [](const char* what, size_t at) {
     return set_error(INK_ERR_BAD_IMAGE, "corrupt JPEG image: %s at byte %zu", what, at);
   };
   size_t p = 2;
+  unsigned defined_tables = 0;  // bit 4 * class + id: DC (class 0) and AC (1) tables 0..3
+  bool progressive = false;
   for (;;) {
     if (p >= n) return truncated(Format::kJpeg, "no end-of-image marker (FF D9)");
     if (b[p] != 0xff) return corrupt("expected a marker", p);
@@ -278,6 +284,7 @@ ink_status jpeg_structure(const uint8_t* b, size_t n, Dims* d, bool* have_dims, 
                        "Huffman-coded JPEG",
                        kind);
     }
+    if (sof) progressive = marker == 0xc2;
     if (sof && !*have_dims) {
       if (seg_len < 5) return corrupt("frame header too short", p);
       if (seg[0] != 8) {
@@ -292,11 +299,27 @@ ink_status jpeg_structure(const uint8_t* b, size_t n, Dims* d, bool* have_dims, 
     if (marker == 0xc4) {  // DHT: tables of (class/id, 16 counts, symbols)
       for (size_t q = 0; q < seg_len;) {
         if (q + 17 > seg_len) return corrupt("Huffman table cut short", p + 2 + q);
+        if (seg[q] >> 4 <= 1 && (seg[q] & 15) <= 3)
+          defined_tables |= 1u << (4 * (seg[q] >> 4) + (seg[q] & 15));
         size_t codes = 0;
         for (int i = 1; i <= 16; ++i) codes += seg[q + size_t(i)];
         if (codes > 256) return corrupt("Huffman table with more than 256 codes", p + 2 + q);
         q += 17 + codes;
         if (q > seg_len) return corrupt("Huffman table cut short", p);
+      }
+    }
+    if (marker == 0xda) {  // SOS: components (id, DC table << 4 | AC table), Ss, Se, Ah << 4 | Al
+      const size_t ns = seg_len ? seg[0] : 0;
+      if (seg_len < 1 + 2 * ns + 3) return corrupt("scan header too short", p);
+      const uint8_t ss = seg[1 + 2 * ns], ah = seg[3 + 2 * ns] >> 4;
+      // Progressive scans use only DC tables (first DC scan) or AC tables.
+      const bool dc = !progressive || (ss == 0 && ah == 0), ac = !progressive || ss > 0;
+      for (size_t i = 0; i < ns; ++i) {
+        const unsigned td = seg[2 + 2 * i] >> 4, ta = seg[2 + 2 * i] & 15;
+        if ((dc && td <= 3 && !(defined_tables & 1u << td)) ||
+            (ac && ta <= 3 && !(defined_tables & 1u << (4 + ta)))) {
+          return corrupt("scan uses a Huffman table that no DHT segment defines", p);
+        }
       }
     }
     p += length;

@@ -40,6 +40,9 @@ class Network {
   const std::vector<Shape>& shapes() const { return shapes_; }
 
  private:
+  // The layers on N images: the reference ops, or the OPTIMIZED steps.
+  ink_status run(const float* in, int N, float* probs, bool reference);
+
   struct Packed;    // per-layer weights in kernel layout (network.cpp)
   struct External;  // a backend of src/backend/ and its state (network.cpp)
   Model model_;

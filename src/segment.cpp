@@ -716,6 +716,8 @@ void classify_components(Components* c, int Hd) {
 }
 
 // ---------------------------------------------------------------- step 6
+constexpr int kMaxGroups = 1024;
+
 ink_status group_components(Components* c, int Hd, Array<Box>* boxes) {
   boxes->clear();
   const size_t n = c->comps.size();
@@ -743,8 +745,9 @@ ink_status group_components(Components* c, int Hd, Array<Box>* boxes) {
   std::sort(parts.data(), parts.data() + parts.size(), [&](int a, int b) {
     return c->comps[size_t(kept[size_t(a)])].area > c->comps[size_t(kept[size_t(b)])].area;
   });
-  // Candidates by left edge: a partner must start before the part ends and
-  // no more than 1.25 H before it (the union must fit one digit).
+  // Candidates by left edge: a partner must start about where the part ends
+  // at the latest, and no more than 1.25 H before it (the union must fit one
+  // digit).
   Buffer<int> by_x;
   INK_RETURN_IF_ERROR(by_x.resize(size_t(m)));
   for (int i = 0; i < m; ++i) by_x[size_t(i)] = i;
@@ -759,19 +762,26 @@ ink_status group_components(Components* c, int Hd, Array<Box>* boxes) {
     const int from = a.x1() - (5 * Hd + 3) / 4;
     const int* first = std::lower_bound(by_x.data(), by_x.data() + m, from,
                                         [&](int k, int x) { return left(k) < x; });
-    for (const int* q = first; q < by_x.data() + m && left(*q) < a.x1(); ++q) {
+    for (const int* q = first; q < by_x.data() + m && left(*q) < a.x1() + Hd / 6; ++q) {
       const int j = *q;
       const int rj = find_set(parent.data(), j);
       if (rj == ri) continue;
       const Box& b = c->comps[size_t(kept[size_t(j)])].box;
       const int ox = overlap(a.x, a.x1(), b.x, b.x1());
-      if (ox <= 0) continue;
-      const double ratio = double(ox) / double(std::min(a.w, b.w));
-      if (ratio < 0.4) continue;
       const int gap = std::max(a.y, b.y) - std::min(a.y1(), b.y1());
       if (gap * 20 > 7 * Hd) continue;
       const Box u = union_box(gbox[size_t(ri)], gbox[size_t(rj)]);
       if (u.h * 20 > 29 * Hd || u.w * 4 > 5 * Hd) continue;
+      double ratio = ox > 0 ? double(ox) / double(std::min(a.w, b.w)) : 0;
+      if (ratio < 0.4) {
+        // Two parts one above the other, overlapping or nearly touching
+        // sideways, whose union is narrow: a slanted stroke broken in two
+        // (a 1, a 7's stem).
+        const int gx = std::max(0, std::max(a.x, b.x) - std::min(a.x1(), b.x1()));
+        const bool stacked = overlap(a.y, a.y1(), b.y, b.y1()) * 4 <= std::min(a.h, b.h);
+        if (!stacked || 10 * b.h >= 7 * Hd || gx * 20 > 3 * Hd || u.w * 5 > 4 * Hd) continue;
+        ratio = 0.2 - double(gx) / Hd;
+      }
       const double score = ratio - double(std::max(gap, 0)) / Hd;
       if (best < 0 || score > best_score) {
         best = rj;
@@ -785,22 +795,51 @@ ink_status group_components(Components* c, int Hd, Array<Box>* boxes) {
       gbox[size_t(root)] = u;
     }
   }
-  // Groups; those too short for a digit (dots, dashes) become specks.
+  // Groups; those too short for a digit (dots, dashes) become specks, and
+  // beyond kMaxGroups (a printed page or a keyboard in a camera frame) only
+  // the largest stay, so that ordering stays cheap.
   Buffer<int> gid;
+  Buffer<long long> garea;
   INK_RETURN_IF_ERROR(gid.resize(size_t(m)));
-  for (int i = 0; i < m; ++i) gid[size_t(i)] = -1;
+  INK_RETURN_IF_ERROR(garea.resize_zeroed(size_t(m)));
+  int n_groups = 0;
   for (int i = 0; i < m; ++i) {
     const int r = find_set(parent.data(), i);
+    if (10 * gbox[size_t(r)].h < 4 * Hd) continue;
+    n_groups += garea[size_t(r)] == 0;
+    garea[size_t(r)] += c->comps[size_t(kept[size_t(i)])].area;
+  }
+  long long min_area = 0;
+  if (n_groups > kMaxGroups) {
+    Buffer<long long> areas;
+    INK_RETURN_IF_ERROR(areas.resize(size_t(n_groups)));
+    int k = 0;
+    for (int i = 0; i < m; ++i) {
+      if (garea[size_t(i)] > 0) areas[size_t(k++)] = garea[size_t(i)];
+    }
+    std::nth_element(areas.data(), areas.data() + (kMaxGroups - 1), areas.data() + n_groups,
+                     [](long long a, long long b) { return a > b; });
+    min_area = areas[size_t(kMaxGroups - 1)];
+  }
+  // Groups larger than the cut-off first, then those equal to it while there
+  // is room.
+  for (int i = 0; i < m; ++i) gid[size_t(i)] = -1;
+  for (int pass = 0; pass < 2; ++pass) {
+    for (int i = 0; i < m; ++i) {
+      const int r = find_set(parent.data(), i);
+      const long long a = garea[size_t(r)];
+      if (a == 0 || (pass == 0 ? a <= min_area : a != min_area)) continue;
+      if (gid[size_t(r)] < 0) {
+        if (int(boxes->size()) >= kMaxGroups) continue;
+        gid[size_t(r)] = int(boxes->size());
+        INK_RETURN_IF_ERROR(boxes->push(gbox[size_t(r)]));
+      }
+      c->comps[size_t(kept[size_t(i)])].group = gid[size_t(r)];
+    }
+  }
+  for (int i = 0; i < m; ++i) {
     Component& k = c->comps[size_t(kept[size_t(i)])];
-    if (10 * gbox[size_t(r)].h < 4 * Hd) {
-      k.kind = INK_COMPONENT_SPECK;
-      continue;
-    }
-    if (gid[size_t(r)] < 0) {
-      gid[size_t(r)] = int(boxes->size());
-      INK_RETURN_IF_ERROR(boxes->push(gbox[size_t(r)]));
-    }
-    k.group = gid[size_t(r)];
+    if (k.group < 0) k.kind = INK_COMPONENT_SPECK;
   }
   return INK_OK;
 }
@@ -1148,8 +1187,8 @@ int ink_count(const Piece& p) {
 // 1-like, when there are at least three; else 0.65 H, MNIST's usual aspect).
 constexpr double kTryAspect = 0.75, kTryWidth = 1.2;  // try cuts when either holds
 constexpr double kRetryAspect = 0.5, kRetryWidth = 0.9, kRetryConfidence = 0.7;
-constexpr double kSplitA = 2.29, kSplitR = 6.41, kSplitAny = 10.46, kSplitOne = 3.67,
-                 kSplitWhole = -5.28, kSplitBias = -15.9;
+constexpr double kSplitA = -0.16, kSplitR = 8.57, kSplitAny = 11.20, kSplitOne = 3.12,
+                 kSplitWhole = -5.64, kSplitBias = -16.72;
 constexpr int kMaxCuts = 8;
 constexpr int kMaxRounds = 4;
 
@@ -1204,6 +1243,7 @@ ink_status read_number(const uint8_t* pixels, int width, int height, int stride,
   SegmentDebug& s = debug ? *debug : local;
   INK_RETURN_IF_ERROR(segment(pixels, width, height, stride, format, &s));
   s.trials.clear();
+  s.inputs.clear();
   out->scale = s.gray.scale;
   out->inverted = s.ink.inverted;
   out->digit_height = s.digit_height;
@@ -1256,6 +1296,36 @@ ink_status read_number(const uint8_t* pixels, int width, int height, int stride,
     }
   }
   for (int i = 0; i < n_read; ++i) pool[i].flags = n_comps[size_t(i)] > 1 ? INK_DIGIT_MERGED : 0;
+  // A one-pixel ring of the ink image's own values around each piece: the
+  // soft edge the threshold cut off (MNIST's strokes are anti-aliased). Only
+  // pixels that are no component's ink, so no neighbour leaks in.
+  for (int i = 0; i < n_read; ++i) {
+    Piece& p = pool[i];
+    const Box& b = p.box;
+    const int x0 = std::max(0, b.x - 1), y0 = std::max(0, b.y - 1);
+    const Box e{x0, y0, std::min(W, b.x1() + 1) - x0, std::min(s.ink.height, b.y1() + 1) - y0};
+    Buffer<uint8_t> ring;
+    INK_RETURN_IF_ERROR(ring.resize_zeroed(size_t(e.w) * size_t(e.h)));
+    auto inside = [&](int x, int y) -> uint8_t {  // image coordinates
+      if (x < b.x || y < b.y || x >= b.x1() || y >= b.y1()) return 0;
+      return p.values[size_t(y - b.y) * size_t(b.w) + size_t(x - b.x)];
+    };
+    for (int y = e.y; y < e.y1(); ++y) {
+      for (int x = e.x; x < e.x1(); ++x) {
+        uint8_t v = inside(x, y);
+        if (v == 0 && s.mask[size_t(y) * size_t(W) + size_t(x)] != 1) {
+          bool near = false;
+          for (int dy = -1; dy <= 1 && !near; ++dy) {
+            for (int dx = -1; dx <= 1 && !near; ++dx) near = inside(x + dx, y + dy) != 0;
+          }
+          if (near) v = s.ink.pixels[size_t(y) * size_t(W) + size_t(x)];
+        }
+        ring[size_t(y - e.y) * size_t(e.w) + size_t(x - e.x)] = v;
+      }
+    }
+    p.box = e;
+    p.values = std::move(ring);
+  }
   // Typical digit width per line.
   {
     Buffer<int> widths;
@@ -1446,6 +1516,7 @@ ink_status read_number(const uint8_t* pixels, int width, int height, int stride,
     d.second_label = b.second;
     d.second_confidence = b.p2;
     INK_RETURN_IF_ERROR(out->digits.push(d));
+    if (debug) INK_RETURN_IF_ERROR(debug->inputs.push(inputs[size_t(p.input)]));
     lines = std::max(lines, d.line + 1);
   }
   out->num_lines = lines;

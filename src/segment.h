@@ -225,6 +225,7 @@ struct SegmentDebug {
   int digit_height = 0;
   int lines_removed = 0;     // pixels
   Array<SplitTrial> trials;  // read_number() only
+  Array<DigitInput> inputs;  // read_number() only: each digit read, in reading order
 };
 
 /// Steps 1-6 without a classifier.

@@ -6,9 +6,9 @@
 // (SegmentDebug::trials) and labels it with the truth: the piece holds two
 // or more digits when the centers of two or more true digit boxes fall in
 // it (pieces holding none are junk and skipped). Then fits a logistic
-// regression, positives weighted 3x as they are rare, by gradient descent
-// on standardized features, and prints the constants to paste and the
-// errors at a few thresholds.
+// regression by gradient descent on standardized features, picks the
+// threshold with the fewest wrong decisions (a false cut and a missed one
+// each cost a string), and prints the constants to paste.
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -98,8 +98,8 @@ int main(int argc, char** argv) {
     }
     ink::NumberRead read;
     ink::SegmentDebug debug;
-    if (ink::read_number(img.rgba.data(), img.width, img.height, img.width * 4, INK_PIXELS_RGBA,
-                         c, &read, &debug) != INK_OK) {
+    if (ink::read_number(img.rgba.data(), img.width, img.height, img.width * 4, INK_PIXELS_RGBA, c,
+                         &read, &debug) != INK_OK) {
       std::fprintf(stderr, "inkread-fit-split: %s: %s\n", im.file.c_str(), ink_last_error());
       return 1;
     }
@@ -120,9 +120,10 @@ int main(int argc, char** argv) {
   const size_t N = samples.size();
   int pos = 0;
   for (const Sample& s : samples) pos += s.y;
-  std::printf("%zu images, %zu split decisions (%d hold several digits); the current rule "
-              "gets %d right\n",
-              images.size(), N, pos, agree);
+  std::printf(
+      "%zu images, %zu split decisions (%d hold several digits); the current rule "
+      "gets %d right\n",
+      images.size(), N, pos, agree);
   if (N == 0 || pos == 0 || pos == int(N)) return 1;
 
   // Standardize, fit, map back.
@@ -141,8 +142,8 @@ int main(int argc, char** argv) {
     for (const Sample& s : samples) {
       double t = 0;
       for (int k = 0; k < 6; ++k) t += w[k] * z(s, k);
-      const double p = 1 / (1 + std::exp(-t)), weight = s.y ? 3 : 1;
-      for (int k = 0; k < 6; ++k) g[k] += weight * (p - s.y) * z(s, k);
+      const double p = 1 / (1 + std::exp(-t));
+      for (int k = 0; k < 6; ++k) g[k] += (p - s.y) * z(s, k);
     }
     for (int k = 0; k < 6; ++k) w[k] -= 0.5 * g[k] / double(N);
   }
@@ -152,7 +153,9 @@ int main(int argc, char** argv) {
     coef[k] = w[k] / sd[k];
     coef[0] -= w[k] * mean[k] / sd[k];
   }
-  for (double th : {0.0, 0.5, 1.0}) {
+  double best_th = 0;
+  int best_errors = int(N) + 1;
+  for (double th = -2; th <= 2.001; th += 0.25) {
     int fp = 0, fn = 0;
     for (const Sample& s : samples) {
       double t = 0;
@@ -160,11 +163,15 @@ int main(int argc, char** argv) {
       fp += t > th && !s.y;
       fn += t <= th && s.y;
     }
-    std::printf("threshold %.1f: %d false splits, %d missed\n", th, fp, fn);
+    std::printf("threshold %+.2f: %d false cuts, %d missed\n", th, fp, fn);
+    if (fp + fn < best_errors) {
+      best_errors = fp + fn;
+      best_th = th;
+    }
   }
   std::printf(
       "constexpr double kSplitA = %.2f, kSplitR = %.2f, kSplitAny = %.2f, kSplitOne = %.2f,\n"
-      "                 kSplitWhole = %.2f, kSplitBias = %.2f;  // threshold 0.5 folded in\n",
-      coef[1], coef[2], coef[3], coef[4], coef[5], coef[0] - 0.5);
+      "                 kSplitWhole = %.2f, kSplitBias = %.2f;  // threshold %+.2f folded in\n",
+      coef[1], coef[2], coef[3], coef[4], coef[5], coef[0] - best_th, best_th);
   return 0;
 }

@@ -656,3 +656,71 @@ TEST_CASE("JPEG variants stb does not decode are named as unsupported", "[image]
     CHECK(last_error() == "12-bit JPEG is not supported: only 8-bit samples");
   }
 }
+
+namespace {
+
+// Offsets of every SOS segment's payload (after the length field).
+std::vector<size_t> scan_headers(const Bytes& jpg) {
+  std::vector<size_t> out;
+  size_t p = 2;
+  while (p + 4 <= jpg.size() && jpg[p] == 0xff) {
+    const uint8_t marker = jpg[p + 1];
+    if (marker == 0xd9) break;
+    const size_t length = size_t(jpg[p + 2]) << 8 | jpg[p + 3];
+    if (marker == 0xda) out.push_back(p + 4);
+    p += 2 + length;
+    if (marker == 0xda) {  // skip the entropy-coded data
+      while (p + 1 < jpg.size() &&
+             !(jpg[p] == 0xff && jpg[p + 1] != 0 && !(jpg[p + 1] >= 0xd0 && jpg[p + 1] <= 0xd7))) {
+        ++p;
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("a scan using a Huffman table no DHT defines is refused", "[image]") {
+  // stb_image 2.27 decodes such a scan with an uninitialized table (found by
+  // fuzz_read_number; reproducer in tests/fuzz/corpus/read_number/).
+  ink::DecodedImage img;
+  SECTION("baseline: DC table 3") {
+    Picture p = make_picture(16, 16);
+    Bytes jpg = ink_test::encode_image(p.rgba, p.w, p.h, 4, "jpg");
+    const std::vector<size_t> scans = scan_headers(jpg);
+    REQUIRE(scans.size() == 1);
+    REQUIRE(jpg[scans[0]] == 3);  // Y, Cb, Cr
+    jpg[scans[0] + 6] = 0x31;     // Cr: DC table 3, AC table 1
+    CHECK(decode(jpg, &img) == INK_ERR_BAD_IMAGE);
+    CHECK(last_error().find("Huffman table that no DHT segment defines") != std::string::npos);
+    jpg[scans[0] + 6] = 0x13;  // AC table 3
+    CHECK(decode(jpg, &img) == INK_ERR_BAD_IMAGE);
+  }
+  SECTION("progressive: only the tables a scan uses must exist") {
+    const Bytes original(kProgressiveJpeg, kProgressiveJpeg + sizeof(kProgressiveJpeg));
+    ink::DecodedImage plain;
+    REQUIRE(decode(original, &plain) == INK_OK);
+    const std::vector<size_t> scans = scan_headers(original);
+    REQUIRE(scans.size() == 10);
+    int dc_first = 0, dc_refine = 0, ac = 0;
+    for (size_t at : scans) {
+      const size_t ns = original[at];
+      const uint8_t ss = original[at + 1 + 2 * ns], ah = original[at + 3 + 2 * ns] >> 4;
+      Bytes b = original;
+      b[at + 2] = 0x33;  // first component: DC table 3, AC table 3, both undefined
+      INFO("scan at " << at << ": Ss " << int(ss) << ", Ah " << int(ah));
+      if (ss == 0 && ah != 0) {  // DC refinement: no table read, still decodes
+        ++dc_refine;
+        ink::DecodedImage same;
+        REQUIRE(decode(b, &same) == INK_OK);
+        CHECK(std::memcmp(same.rgba.data(), plain.rgba.data(), plain.rgba.size()) == 0);
+      } else {
+        ss == 0 ? ++dc_first : ++ac;
+        CHECK(decode(b, &img) == INK_ERR_BAD_IMAGE);
+      }
+    }
+    CHECK((dc_first >= 1 && ac >= 1));
+    INFO("DC refinement scans: " << dc_refine);
+  }
+}

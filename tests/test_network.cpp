@@ -207,6 +207,90 @@ TEST_CASE("OPTIMIZED matches REFERENCE on a model with odd shapes and unfused la
   }
 }
 
+namespace {
+
+// A small model whose 3x3 stride-1 convs have 8+ channels, so OPTIMIZED runs
+// them by Winograd F(2x2, 3x3): pad 1 on an odd 15x13 input (clipped 2x2
+// blocks), pad 0 after a pool, batch-norm folded, and a first conv with C = 1
+// that stays direct.
+ink::Model make_winograd_model(uint64_t seed) {
+  Rng rng(seed);
+  ink::Model m;
+  m.input = {15, 13, 1};
+  for (int i = 0; i < 4; i++) m.labels.push_back(std::to_string(i));
+  auto tensor = [&](const std::string& name, std::vector<int32_t> shape, float scale,
+                    float offset) {
+    ink::Tensor t;
+    t.name = name;
+    t.shape = std::move(shape);
+    t.data.resize(t.element_count());
+    for (float& v : t.data) v = offset + scale * rng.normal();
+    m.tensors.push_back(std::move(t));
+    return int32_t(m.tensors.size() - 1);
+  };
+  auto conv = [&](const std::string& name, int C, int OC, int pad) {
+    ink::Layer l;
+    l.type = LayerType::kConv2d;
+    l.out_channels = OC;
+    l.kernel = 3;
+    l.pad = pad;
+    l.tensors[0] = tensor(name + ".weight", {OC, 3, 3, C}, 1.0f / std::sqrt(9.0f * C), 0);
+    l.tensors[1] = tensor(name + ".bias", {OC}, 0.05f, 0);
+    m.layers.push_back(l);
+  };
+  auto simple = [&](LayerType type, int kernel = 0, int stride = 1) {
+    ink::Layer l;
+    l.type = type;
+    l.kernel = kernel;
+    l.stride = stride;
+    m.layers.push_back(l);
+  };
+  conv("conv1", 1, 8, 1);  // direct: C = 1
+  simple(LayerType::kRelu);
+  conv("conv2", 8, 12, 1);  // winograd, 15x13 -> 15x13
+  ink::Layer bn;
+  bn.type = LayerType::kBatchNorm;
+  bn.eps = 1e-3f;
+  bn.tensors[0] = tensor("bn.gamma", {12}, 0.1f, 1.0f);
+  bn.tensors[1] = tensor("bn.beta", {12}, 0.1f, 0.0f);
+  bn.tensors[2] = tensor("bn.mean", {12}, 0.1f, 0.0f);
+  bn.tensors[3] = tensor("bn.var", {12}, 0.1f, 1.0f);
+  m.layers.push_back(bn);
+  simple(LayerType::kRelu);
+  simple(LayerType::kMaxPool2d, 2, 2);  // -> 7x6
+  conv("conv3", 12, 9, 0);              // winograd, pad 0 -> 5x4
+  simple(LayerType::kRelu);
+  simple(LayerType::kGlobalAvgPool);
+  ink::Layer fc;
+  fc.type = LayerType::kDense;
+  fc.out_channels = 4;
+  fc.tensors[0] = tensor("fc.weight", {4, 9}, 0.3f, 0);
+  fc.tensors[1] = tensor("fc.bias", {4}, 0.05f, 0);
+  m.layers.push_back(fc);
+  simple(LayerType::kSoftmax);
+  return m;
+}
+
+}  // namespace
+
+TEST_CASE("OPTIMIZED with Winograd convs matches REFERENCE", "[network]") {
+  ink::Network net;
+  const ink::Model m = make_winograd_model(21);
+  REQUIRE(net.init(m) == INK_OK);
+  Rng rng(22);
+  for (int N : {1, 3}) {
+    CAPTURE(N);
+    const std::vector<float> in = random_inputs(&rng, size_t(N) * 15 * 13);
+    // Reference first, then the fused kernels, then verify.
+    const std::vector<float> ref = run(&net, in, N, INK_BACKEND_REFERENCE);
+    const std::vector<float> opt = run(&net, in, N, INK_BACKEND_OPTIMIZED);
+    const float diff = max_abs_diff(opt, ref);
+    CAPTURE(diff);
+    CHECK(diff <= kTol);
+    std::printf("  winograd model, N=%d: max |optimized - reference| = %.3g\n", N, double(diff));
+  }
+}
+
 TEST_CASE("a batch of 5 equals five single-image calls; probabilities sum to 1", "[network]") {
   for (TestHead head : {TestHead::kFlatten, TestHead::kGlobalAvgPool}) {
     for (ink_backend backend : {INK_BACKEND_REFERENCE, INK_BACKEND_OPTIMIZED}) {
@@ -314,6 +398,7 @@ TEST_CASE("XNNPACK matches REFERENCE, or is reported missing", "[network][xnnpac
       {"test model, flatten head", ink_test::make_test_model(1, TestHead::kFlatten)},
       {"test model, gap head", ink_test::make_test_model(2, TestHead::kGlobalAvgPool)},
       {"odd model", make_odd_model(5)},
+      {"winograd model", make_winograd_model(23)},
   };
   float max_diff = 0.0f;
   for (const Named& m : models) {

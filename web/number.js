@@ -203,12 +203,14 @@ let readSeq = 0;
 const camera = { stream: null, running: false, grab: null, reads: [], count: 0 };
 
 function threshold() {
+  let saved = null;
   try {
-    const v = Number(localStorage.getItem(THRESHOLD_KEY));
-    return Number.isInteger(v) && v >= 0 && v < 100 ? v / 100 : DEFAULT_THRESHOLD / 100;
+    saved = localStorage.getItem(THRESHOLD_KEY);
   } catch {
-    return DEFAULT_THRESHOLD / 100;
+    // no storage: the default
   }
+  const v = saved === null ? NaN : Number(saved);
+  return (Number.isInteger(v) && v >= 0 && v < 100 ? v : DEFAULT_THRESHOLD) / 100;
 }
 
 function message(text, kind = '') {

@@ -37,6 +37,7 @@ export class Pad {
     canvas.addEventListener('pointerup', (e) => this.#up(e));
     canvas.addEventListener('pointercancel', (e) => this.#up(e));
     canvas.addEventListener('keydown', (e) => this.#key(e));
+    canvas.addEventListener('focus', () => this.#showCursor(canvas.matches(':focus-visible')));
     canvas.addEventListener('blur', () => {
       this.#keyPen(false);
       this.#showCursor(false);

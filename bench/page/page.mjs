@@ -8,7 +8,10 @@
 // `?engine=NAME&mode=cold` loads one engine and classifies one image: the
 // driver opens it in a fresh browser context (empty cache) and reads
 // window.benchResult.coldMs, the time from navigation start to the first
-// prediction. `mode=warm` then runs measure() (engines.mjs) as well.
+// prediction, and marks.engine-start / engine-ready around the engine's own
+// start-up (runtime and model download, compile, model build: the same page
+// harness runs before it for every engine). `mode=warm` then runs measure()
+// (engines.mjs) as well.
 import { makeInkread, makeOrt, makeTfjs, measure } from './engines.mjs';
 import { measureCeiling } from './ceiling.mjs';
 
@@ -63,8 +66,8 @@ const ENGINES = {
 
 async function inkread(variant) {
   const [module, modelBytes] = await Promise.all([
-    import(`../inkread/inkread_${variant}.mjs`),
-    fetchBytes(at('model.inkr')),
+    import(`../inkread/inkread_${variant}.mjs`).then((m) => (performance.mark('glue'), m)),
+    fetchBytes(at('model.inkr')).then((b) => (performance.mark('model-fetched'), b)),
   ]);
   const engine = await makeInkread({ createModule: module.default, modelBytes });
   return { ...engine, info: `inkread ${variant}` };
@@ -79,10 +82,16 @@ async function main() {
   }
   if (!ENGINES[name]) throw new Error(`unknown engine '${name}'`);
   const image = new Float32Array((await fetchBytes(at('image0.f32'))).buffer);
+  performance.mark('engine-start');
   const engine = await ENGINES[name]();
+  performance.mark('engine-ready');
   const first = await engine.predict(image, 1);
   const coldMs = performance.now();  // from navigation start
-  const result = { engine: name, info: engine.info, coldMs, first: Array.from(first) };
+  const marks = Object.fromEntries(
+    performance.getEntriesByType('mark').map((m) => [m.name, Math.round(m.startTime * 10) / 10]));
+  const nav = performance.getEntriesByType('navigation')[0];
+  marks.html = Math.round(nav?.responseEnd ?? 0);
+  const result = { engine: name, info: engine.info, coldMs, marks, first: Array.from(first) };
   if (mode === 'warm') {
     const images = new Float32Array((await fetchBytes(at('images.f32'))).buffer);
     const calls = Number(params.get('calls') ?? 1000);

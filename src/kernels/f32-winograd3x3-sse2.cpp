@@ -1,5 +1,5 @@
 // ink_f32_winograd3x3_4x8__sse2: 3x3 stride-1 convolution by Winograd F(2x2, 3x3), GEMM tile
-// 4 input tiles x 8 output channels, bias and optional ReLU fused.
+// 4 input tiles x 8 output channels, bias, optional ReLU and 2x2 max-pool fused.
 // ISA: SSE2, 4-float vectors. Body: f32-winograd3x3.h. Reads and writes nothing past the tensors
 // and the scratch.
 #if defined(__SSE2__)
@@ -9,8 +9,10 @@
 #include "kernels/simd.h"
 
 void ink_f32_winograd3x3_4x8__sse2(float* out, const float* in, const float* packed, float* scratch,
-                                   int N, int H, int W, int C, int OC, int pad, bool relu) {
-  ink::f32_winograd3x3<ink::simd::Sse2, 2>(out, in, packed, scratch, N, H, W, C, OC, pad, relu);
+                                   int N, int H, int W, int C, int OC, int pad, bool relu,
+                                   bool pool) {
+  ink::f32_winograd3x3<ink::simd::Sse2, 2>(out, in, packed, scratch, N, H, W, C, OC, pad, relu,
+                                           pool);
 }
 
 #endif  // defined(__SSE2__)

@@ -14,7 +14,9 @@
 //     register tile MR = 4 tiles x NR = NV * kWidth output channels: for each
 //     input channel, NV weight vectors and 4 splats feed 4 * NV multiply-adds;
 //  3. output transform, bias, ReLU, and the stores of the 2x2 blocks (clipped
-//     at odd output sizes), kWidth output channels at a time.
+//     at odd output sizes), kWidth output channels at a time; or, fused, a
+//     2x2 stride-2 max-pool: each block is one pooled pixel, so the conv's
+//     output is never stored.
 // Packed layout (ink_f32_winograd3x3_pack): [bias (OCp)][16][blocks][C][NR].
 // Results differ from conv2d_ref by rounding only (the transforms add and
 // subtract; the weight transform's halves are exact in binary).
@@ -32,42 +34,79 @@ namespace {
 
 constexpr int kWinogradMR = 4;
 
-// Input transform of one tile for channels [c, c + S::kWidth): V = B^T d B.
-// row_ok[i] / col_ok[j]: whether input row iy0 + i / column ix0 + j exists.
+// Input transform of one tile for kWidth channels: V = B^T d B, with
+// d[i][j] at p + i * row_stride + j * col_stride. Row by row, each d column
+// loaded twice, so that few vectors are live (V8 has 16 SIMD registers).
 template <class S>
-inline void winograd_input_tile(float* v, size_t xi_stride, const float* in_n, int W, int C, int c,
-                                int iy0, int ix0, const bool* row_ok, const bool* col_ok) {
+inline void winograd_input_tile(float* v, size_t xi_stride, const float* p, size_t row_stride,
+                                size_t col_stride) {
   using V = typename S::V;
-  V d[4][4];
+  const float* d0 = p;
+  const float* d1 = p + row_stride;
+  const float* d2 = p + 2 * row_stride;
+  const float* d3 = p + 3 * row_stride;
+  for (int i = 0; i < 4; i++) {
+    // Row i of B^T d: d0 - d2, d1 + d2, d2 - d1, d1 - d3.
+    const float* a = i == 0 ? d0 : i == 3 ? d1 : i == 1 ? d1 : d2;
+    const float* b = i == 0 ? d2 : i == 3 ? d3 : i == 1 ? d2 : d1;
+    V r[4];
+    for (int j = 0; j < 4; j++) {
+      const V x = S::load(a + j * col_stride), y = S::load(b + j * col_stride);
+      r[j] = i == 1 ? S::add(x, y) : S::sub(x, y);
+    }
+    // Times B: columns r0 - r2, r1 + r2, r2 - r1, r1 - r3.
+    S::store(v + (4 * i + 0) * xi_stride, S::sub(r[0], r[2]));
+    S::store(v + (4 * i + 1) * xi_stride, S::add(r[1], r[2]));
+    S::store(v + (4 * i + 2) * xi_stride, S::sub(r[2], r[1]));
+    S::store(v + (4 * i + 3) * xi_stride, S::sub(r[1], r[3]));
+  }
+}
+
+// Input transform of one tile for channels [c, c + S::kWidth) of the image:
+// straight from the image when the 4x4 window is inside it, else through a
+// zero-padded copy of the cells that exist.
+template <class S>
+inline void winograd_input(float* v, size_t xi_stride, const float* in_n, int H, int W, int C,
+                           int c, int iy0, int ix0) {
+  constexpr int VW = S::kWidth;
+  if (iy0 >= 0 && ix0 >= 0 && iy0 + 4 <= H && ix0 + 4 <= W) {
+    winograd_input_tile<S>(v, xi_stride, in_n + (size_t(iy0) * W + size_t(ix0)) * C + c,
+                           size_t(W) * C, size_t(C));
+    return;
+  }
+  float tile[4][4][VW];
   for (int i = 0; i < 4; i++) {
     for (int j = 0; j < 4; j++) {
-      d[i][j] = row_ok[i] && col_ok[j]
-                    ? S::load(in_n + (size_t(iy0 + i) * W + size_t(ix0 + j)) * C + c)
-                    : S::zero();
+      const int iy = iy0 + i, ix = ix0 + j;
+      const bool inside = iy >= 0 && iy < H && ix >= 0 && ix < W;
+      const float* src = in_n + (size_t(inside ? iy : 0) * W + size_t(inside ? ix : 0)) * C + c;
+      for (int k = 0; k < VW; k++) tile[i][j][k] = inside ? src[k] : 0.0f;
     }
   }
-  V r[4][4];
-  for (int j = 0; j < 4; j++) {
-    r[0][j] = S::sub(d[0][j], d[2][j]);
-    r[1][j] = S::add(d[1][j], d[2][j]);
-    r[2][j] = S::sub(d[2][j], d[1][j]);
-    r[3][j] = S::sub(d[1][j], d[3][j]);
-  }
-  for (int i = 0; i < 4; i++) {
-    S::store(v + (4 * i + 0) * xi_stride, S::sub(r[i][0], r[i][2]));
-    S::store(v + (4 * i + 1) * xi_stride, S::add(r[i][1], r[i][2]));
-    S::store(v + (4 * i + 2) * xi_stride, S::sub(r[i][2], r[i][1]));
-    S::store(v + (4 * i + 3) * xi_stride, S::sub(r[i][1], r[i][3]));
+  winograd_input_tile<S>(v, xi_stride, &tile[0][0][0], 4 * VW, VW);
+}
+
+// Stores nc <= kWidth channels of v at p.
+template <class S>
+inline void winograd_store(float* p, typename S::V v, int nc) {
+  if (nc == S::kWidth) {
+    S::store(p, v);
+  } else {
+    float tmp[S::kWidth];
+    S::store(tmp, v);
+    for (int k = 0; k < nc; k++) p[k] = tmp[k];
   }
 }
 
 // Output transform of one tile for kWidth output channels (out_n, m and bias
-// point at the first): Y = A^T M A + bias, ReLU if asked; stores the rows and
-// columns that exist and nc <= kWidth channels.
+// point at the first): Y = A^T M A + bias, ReLU if asked. Stores the rows and
+// columns of the 2x2 block that exist, or with `pool` the block's maximum as
+// one pixel of the 2x2-pooled output (OW is then the pooled width). nc <=
+// kWidth channels.
 template <class S>
 inline void winograd_output_tile(float* out_n, const float* m, size_t xi_stride, const float* bias,
                                  int OW, int OC, int oy, int ox, int rows, int cols, int nc,
-                                 bool relu) {
+                                 bool relu, bool pool) {
   using V = typename S::V;
   V t[2][4];
   for (int j = 0; j < 4; j++) {
@@ -77,27 +116,28 @@ inline void winograd_output_tile(float* out_n, const float* m, size_t xi_stride,
     t[1][j] = S::sub(S::sub(m1, m2), m3);
   }
   const V b = S::load(bias);
+  V y[2][2];
+  for (int i = 0; i < 2; i++) {
+    y[i][0] = S::add(S::add(S::add(t[i][0], t[i][1]), t[i][2]), b);
+    y[i][1] = S::add(S::sub(S::sub(t[i][1], t[i][2]), t[i][3]), b);
+  }
+  if (pool) {  // max then ReLU: the same as ReLU then max
+    V v = S::max(S::max(y[0][0], y[0][1]), S::max(y[1][0], y[1][1]));
+    if (relu) v = S::max(v, S::zero());
+    winograd_store<S>(out_n + (size_t(oy / 2) * OW + size_t(ox / 2)) * OC, v, nc);
+    return;
+  }
   for (int i = 0; i < rows; i++) {
-    V y[2];
-    y[0] = S::add(S::add(S::add(t[i][0], t[i][1]), t[i][2]), b);
-    y[1] = S::add(S::sub(S::sub(t[i][1], t[i][2]), t[i][3]), b);
     for (int j = 0; j < cols; j++) {
-      const V v = relu ? S::max(y[j], S::zero()) : y[j];
-      float* op = out_n + (size_t(oy + i) * OW + size_t(ox + j)) * OC;
-      if (nc == S::kWidth) {
-        S::store(op, v);
-      } else {
-        float tmp[S::kWidth];
-        S::store(tmp, v);
-        for (int k = 0; k < nc; k++) op[k] = tmp[k];
-      }
+      const V v = relu ? S::max(y[i][j], S::zero()) : y[i][j];
+      winograd_store<S>(out_n + (size_t(oy + i) * OW + size_t(ox + j)) * OC, v, nc);
     }
   }
 }
 
 template <class S, int NV>
 void f32_winograd3x3(float* out, const float* in, const float* packed, float* scratch, int N, int H,
-                     int W, int C, int OC, int pad, bool relu) {
+                     int W, int C, int OC, int pad, bool relu, bool pool) {
   using V = typename S::V;
   using S1 = simd::Scalar;
   constexpr int VW = S::kWidth;
@@ -106,6 +146,7 @@ void f32_winograd3x3(float* out, const float* in, const float* packed, float* sc
   assert(N >= 1 && H >= 1 && W >= 1 && C >= 1 && OC >= 1 && pad >= 0 && pad <= 2);
   assert(H + 2 * pad >= 3 && W + 2 * pad >= 3);
   const int OH = H + 2 * pad - 2, OW = W + 2 * pad - 2;
+  const int PH = OH / 2, PW = OW / 2;  // with `pool`: the output, floor-pooled
   const int TH = (OH + 1) / 2, TW = (OW + 1) / 2;
   const int T = TH * TW, Tp = (T + MR - 1) / MR * MR;
   const int blocks = (OC + NR - 1) / NR, OCp = blocks * NR;
@@ -122,24 +163,15 @@ void f32_winograd3x3(float* out, const float* in, const float* packed, float* sc
   }
   for (int n = 0; n < N; n++) {
     const float* in_n = in + size_t(n) * H * W * C;
-    float* out_n = out + size_t(n) * OH * OW * OC;
+    float* out_n = out + size_t(n) * (pool ? size_t(PH) * PW : size_t(OH) * OW) * OC;
 
     // 1. V = B^T d B for every tile.
     for (int t = 0; t < T; t++) {
       const int iy0 = 2 * (t / TW) - pad, ix0 = 2 * (t % TW) - pad;
-      bool row_ok[4], col_ok[4];
-      for (int k = 0; k < 4; k++) {
-        row_ok[k] = iy0 + k >= 0 && iy0 + k < H;
-        col_ok[k] = ix0 + k >= 0 && ix0 + k < W;
-      }
       float* v = vbuf + size_t(t) * C;
       int c = 0;
-      for (; c + VW <= C; c += VW) {
-        winograd_input_tile<S>(v + c, v_xi, in_n, W, C, c, iy0, ix0, row_ok, col_ok);
-      }
-      for (; c < C; c++) {
-        winograd_input_tile<S1>(v + c, v_xi, in_n, W, C, c, iy0, ix0, row_ok, col_ok);
-      }
+      for (; c + VW <= C; c += VW) winograd_input<S>(v + c, v_xi, in_n, H, W, C, c, iy0, ix0);
+      for (; c < C; c++) winograd_input<S1>(v + c, v_xi, in_n, H, W, C, c, iy0, ix0);
     }
 
     // 2. M[xi] = V[xi] x U[xi]: MR tiles x NR output channels per register tile.
@@ -176,10 +208,11 @@ void f32_winograd3x3(float* out, const float* in, const float* packed, float* sc
     for (int t = 0; t < T; t++) {
       const int oy = 2 * (t / TW), ox = 2 * (t % TW);
       const int rows = simd::imin(2, OH - oy), cols = simd::imin(2, OW - ox);
+      if (pool && (rows < 2 || cols < 2)) continue;  // the pool drops a last odd row/column
       const float* m = mbuf + size_t(t) * OCp;
       for (int oc = 0; oc < OC; oc += VW) {
-        winograd_output_tile<S>(out_n + oc, m + oc, m_xi, bias + oc, OW, OC, oy, ox, rows, cols,
-                                simd::imin(VW, OC - oc), relu);
+        winograd_output_tile<S>(out_n + oc, m + oc, m_xi, bias + oc, pool ? PW : OW, OC, oy, ox,
+                                rows, cols, simd::imin(VW, OC - oc), relu, pool);
       }
     }
   }

@@ -44,14 +44,16 @@ bool ink_isa_available(ink_isa isa);
 typedef void ink_f32_conv2d_ukernel(float* out, const float* in, const float* packed, int N, int H,
                                     int W, int C, int OC, int K, int stride, int pad, bool relu);
 
-/// 3x3 stride-1 convolution by Winograd F(2x2, 3x3), bias and optional ReLU
-/// fused. in (N,H,W,C); packed from ink_f32_winograd3x3_pack() with nr = the
-/// kernel's tile; scratch: ink_f32_winograd3x3_scratch_size() floats, any
-/// contents; out (N,OH,OW,OC) with OH = H + 2*pad - 2. Requires pad <= 2 and
-/// H + 2*pad >= 3, W + 2*pad >= 3.
+/// 3x3 stride-1 convolution by Winograd F(2x2, 3x3), bias, optional ReLU and
+/// optional 2x2 stride-2 max-pool fused. in (N,H,W,C); packed from
+/// ink_f32_winograd3x3_pack() with nr = the kernel's tile; scratch:
+/// ink_f32_winograd3x3_scratch_size() floats, any contents; out (N,OH,OW,OC)
+/// with OH = H + 2*pad - 2, or with `pool` (N,OH/2,OW/2,OC) (floor, as
+/// maxpool2d with K 2, stride 2, pad 0). Requires pad <= 2, H + 2*pad >= 3,
+/// W + 2*pad >= 3, and with `pool` OH >= 2 and OW >= 2.
 typedef void ink_f32_winograd3x3_ukernel(float* out, const float* in, const float* packed,
                                          float* scratch, int N, int H, int W, int C, int OC,
-                                         int pad, bool relu);
+                                         int pad, bool relu, bool pool);
 
 /// Fully connected layer, bias and optional ReLU fused.
 /// in (N,IN); packed from ink_f32_dense_pack() with nr = the kernel's tile; out (N,OUT).

@@ -38,3 +38,22 @@ for (const build of ['simd', 'baseline']) {
     }
   });
 }
+
+test('a file over INK_MAX_ENCODED_BYTES is refused before it reaches the heap', async () => {
+  const r = await recognizerFromBytes('simd', MODEL);
+  try {
+    const before = r.heapBytes();
+    const big = new Uint8Array(32 * 1024 * 1024 + 1);
+    big.set(readFileSync(`${DIR}black-on-white.png`));
+    const message = 'INK_ERR_LIMIT: encoded image is 33554433 bytes, more than the limit of 33554432 ' +
+      '(INK_MAX_ENCODED_BYTES)';
+    await assert.rejects(r.classifyImage(big), { message: `ink_classify_image: ${message}` });
+    await assert.rejects(r.readNumber(big), { message: `ink_read_number_image: ${message}` });
+    await assert.rejects(r.segment(big), { message: `ink_segment_image: ${message}` });
+    assert.equal(r.heapBytes(), before, 'the heap grew for a refused file');
+    // At the limit it is read (a PNG followed by zeros).
+    assert.equal((await r.classifyImage(big.subarray(0, big.length - 1))).found, true);
+  } finally {
+    r.free();
+  }
+});
