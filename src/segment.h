@@ -202,17 +202,27 @@ struct ReadDigit {
 };
 
 /// A decision on cutting a piece that may hold touching digits: the
-/// evidence read_number() weighed (see kSplit* in segment.cpp), for tests
-/// and for refitting the rule (tests/fit_split.cpp).
+/// evidence read_number() weighed, for tests and for refitting the rule
+/// (tests/fit_split.cpp).
 struct SplitTrial {
-  Box box;                 // the piece, work pixels
-  double aspect = 0;       // w / max(h, 0.8 H)
-  double width_ratio = 0;  // w / typical digit width of its line
-  double whole = 0;        // the classifier's confidence in the piece as one digit
-  double any_cut = 0;      // the surest cut's geometric-mean confidence of its halves
-  double one_stroke = 0;   // the same over cuts through a single stroke (0: none)
+  Box box;                  // the piece, work pixels
+  double aspect = 0;        // w / max(h, 0.8 H)
+  double width_ratio = 0;   // w / typical digit width of its line
+  double whole = 0;         // the classifier's confidence in the piece as one digit
+  double any_cut = 0;       // the surest cut's geometric-mean confidence of its halves
+  double one_stroke = 0;    // the same over cuts through a single stroke (0: none)
+  double narrow_half = 0;   // the surest cut's narrower half / typical digit width
+  double class_aspect = 0;  // w / h over the typical w / h of the class the whole is read as
   bool split = false;
 };
+
+/// The features the cut rule weighs: aspect, width ratio, log-odds of the
+/// surest cut's, the surest single-stroke cut's and the whole's confidence
+/// (clamped to 0.01..0.99), narrower half, class aspect. A cut is made when
+/// the weighted sum plus a bias (kSplitWeights, kSplitBias in segment.cpp)
+/// is positive.
+constexpr int kSplitFeatures = 7;
+void split_features(const SplitTrial& t, double f[kSplitFeatures]);
 
 /// Intermediate results, for tests and the debug view.
 struct SegmentDebug {

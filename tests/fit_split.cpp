@@ -1,5 +1,6 @@
-// inkread-fit-split SETDIR MODEL — refits the rule that decides whether a
-// piece holds touching digits (kSplit* in src/segment.cpp).
+// inkread-fit-split SETDIR MODEL [--list] — refits the rule that decides
+// whether a piece holds touching digits (kSplit* in src/segment.cpp);
+// --list also prints each decision the current rule gets wrong.
 //
 // Reads every image of an evaluation set (tests/make_number_set.cpp; use a
 // seed other than the benchmark's), records each split decision's evidence
@@ -52,8 +53,10 @@ std::vector<Image> parse_set(const std::string& json) {
   return out;
 }
 
+constexpr int kF = ink::kSplitFeatures + 1;
+
 struct Sample {
-  double x[6];  // 1, aspect, width ratio, any cut, one-stroke cut, whole
+  double x[kF];  // 1, then ink::split_features()
   int y;
 };
 
@@ -64,10 +67,11 @@ ink_status classify(void* context, const float* in, int n, float* probs) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 3) {
-    std::fprintf(stderr, "usage: inkread-fit-split SETDIR MODEL\n");
+  if (argc != 3 && !(argc == 4 && std::string(argv[3]) == "--list")) {
+    std::fprintf(stderr, "usage: inkread-fit-split SETDIR MODEL [--list]\n");
     return 1;
   }
+  const bool list = argc == 4;
   const std::string dir = argv[1];
   std::vector<uint8_t> bytes;
   if (!ink_test::read_file(dir + "/set.json", &bytes)) {
@@ -112,9 +116,18 @@ int main(int argc, char** argv) {
         n += cx >= t.box.x && cx < t.box.x1() && cy >= t.box.y && cy < t.box.y1();
       }
       if (n == 0) continue;
-      samples.push_back(
-          Sample{{1, t.aspect, t.width_ratio, t.any_cut, t.one_stroke, t.whole}, n >= 2 ? 1 : 0});
+      Sample sample;
+      sample.x[0] = 1;
+      ink::split_features(t, sample.x + 1);
+      sample.y = n >= 2 ? 1 : 0;
+      samples.push_back(sample);
       agree += t.split == (n >= 2);
+      if (list && t.split != (n >= 2)) {
+        std::printf(
+            "%-18s %s: aspect %.2f, width ratio %.2f, whole %.2f, cut %.2f, one-stroke cut %.2f\n",
+            im.file.c_str(), t.split ? "false cut" : "missed   ", t.aspect, t.width_ratio, t.whole,
+            t.any_cut, t.one_stroke);
+      }
     }
   }
   const size_t N = samples.size();
@@ -127,29 +140,29 @@ int main(int argc, char** argv) {
   if (N == 0 || pos == 0 || pos == int(N)) return 1;
 
   // Standardize, fit, map back.
-  double mean[6] = {0}, sd[6] = {0};
+  double mean[kF] = {0}, sd[kF] = {0};
   for (const Sample& s : samples) {
-    for (int k = 1; k < 6; ++k) mean[k] += s.x[k] / double(N);
+    for (int k = 1; k < kF; ++k) mean[k] += s.x[k] / double(N);
   }
   for (const Sample& s : samples) {
-    for (int k = 1; k < 6; ++k) sd[k] += (s.x[k] - mean[k]) * (s.x[k] - mean[k]) / double(N);
+    for (int k = 1; k < kF; ++k) sd[k] += (s.x[k] - mean[k]) * (s.x[k] - mean[k]) / double(N);
   }
-  for (int k = 1; k < 6; ++k) sd[k] = sd[k] > 0 ? std::sqrt(sd[k]) : 1;
+  for (int k = 1; k < kF; ++k) sd[k] = sd[k] > 0 ? std::sqrt(sd[k]) : 1;
   auto z = [&](const Sample& s, int k) { return k == 0 ? 1.0 : (s.x[k] - mean[k]) / sd[k]; };
-  double w[6] = {0};
+  double w[kF] = {0};
   for (int it = 0; it < 5000; ++it) {
-    double g[6] = {0};
+    double g[kF] = {0};
     for (const Sample& s : samples) {
       double t = 0;
-      for (int k = 0; k < 6; ++k) t += w[k] * z(s, k);
+      for (int k = 0; k < kF; ++k) t += w[k] * z(s, k);
       const double p = 1 / (1 + std::exp(-t));
-      for (int k = 0; k < 6; ++k) g[k] += (p - s.y) * z(s, k);
+      for (int k = 0; k < kF; ++k) g[k] += (p - s.y) * z(s, k);
     }
-    for (int k = 0; k < 6; ++k) w[k] -= 0.5 * g[k] / double(N);
+    for (int k = 0; k < kF; ++k) w[k] -= 0.5 * g[k] / double(N);
   }
-  double coef[6];
+  double coef[kF];
   coef[0] = w[0];
-  for (int k = 1; k < 6; ++k) {
+  for (int k = 1; k < kF; ++k) {
     coef[k] = w[k] / sd[k];
     coef[0] -= w[k] * mean[k] / sd[k];
   }
@@ -159,7 +172,7 @@ int main(int argc, char** argv) {
     int fp = 0, fn = 0;
     for (const Sample& s : samples) {
       double t = 0;
-      for (int k = 0; k < 6; ++k) t += coef[k] * s.x[k];
+      for (int k = 0; k < kF; ++k) t += coef[k] * s.x[k];
       fp += t > th && !s.y;
       fn += t <= th && s.y;
     }
@@ -169,9 +182,9 @@ int main(int argc, char** argv) {
       best_th = th;
     }
   }
-  std::printf(
-      "constexpr double kSplitA = %.2f, kSplitR = %.2f, kSplitAny = %.2f, kSplitOne = %.2f,\n"
-      "                 kSplitWhole = %.2f, kSplitBias = %.2f;  // threshold %+.2f folded in\n",
-      coef[1], coef[2], coef[3], coef[4], coef[5], coef[0] - best_th, best_th);
+  std::printf("constexpr double kSplitWeights[kSplitFeatures] = {");
+  for (int k = 1; k < kF; ++k) std::printf("%s%.3f", k > 1 ? ", " : "", coef[k]);
+  std::printf("};\nconstexpr double kSplitBias = %.3f;  // threshold %+.2f folded in\n",
+              coef[0] - best_th, best_th);
   return 0;
 }

@@ -75,8 +75,8 @@ float sample(const float* img, int h, int w, float x, float y) {
 
 }  // namespace
 
-void augment_image(float* out, const uint8_t* in, int h, int w,
-                   const AugmentConfig& cfg, Rng* rng) {
+void augment_image(float* out, const uint8_t* in, int h, int w, const AugmentConfig& cfg,
+                   Rng* rng) {
   const int n = h * w;
   std::vector<float> src(n), tmp(n), dx, dy;
   to_float(src.data(), in, n);

@@ -6,8 +6,8 @@
 namespace ink {
 namespace train {
 
-void gemm_nn_generic(int M, int N, int K, const float* A, int lda,
-                     const float* B, int ldb, float* C, int ldc, bool accumulate) {
+void gemm_nn_generic(int M, int N, int K, const float* A, int lda, const float* B, int ldb,
+                     float* C, int ldc, bool accumulate) {
   // i-k-j order: the inner loop runs along rows of B and C and vectorizes.
   for (int i = 0; i < M; i++) {
     float* c = C + (size_t)i * ldc;
@@ -20,8 +20,8 @@ void gemm_nn_generic(int M, int N, int K, const float* A, int lda,
   }
 }
 
-void gemm_tn_generic(int M, int N, int K, const float* A, int lda,
-                     const float* B, int ldb, float* C, int ldc, bool accumulate) {
+void gemm_tn_generic(int M, int N, int K, const float* A, int lda, const float* B, int ldb,
+                     float* C, int ldc, bool accumulate) {
   if (!accumulate) {
     for (int k = 0; k < K; k++) std::memset(C + (size_t)k * ldc, 0, sizeof(float) * N);
   }
@@ -53,8 +53,8 @@ bool cpu_has_avx2() {
 bool gemm_uses_avx2() { return cpu_has_avx2() && !g_force_generic; }
 void set_gemm_generic(bool generic) { g_force_generic = generic; }
 
-void gemm_nn(int M, int N, int K, const float* A, int lda, const float* B,
-             int ldb, float* C, int ldc, bool accumulate) {
+void gemm_nn(int M, int N, int K, const float* A, int lda, const float* B, int ldb, float* C,
+             int ldc, bool accumulate) {
   if (gemm_uses_avx2()) {
     gemm_nn_avx2(M, N, K, A, lda, B, ldb, C, ldc, accumulate);
   } else {
@@ -62,8 +62,8 @@ void gemm_nn(int M, int N, int K, const float* A, int lda, const float* B,
   }
 }
 
-void gemm_tn(int M, int N, int K, const float* A, int lda, const float* B,
-             int ldb, float* C, int ldc, bool accumulate) {
+void gemm_tn(int M, int N, int K, const float* A, int lda, const float* B, int ldb, float* C,
+             int ldc, bool accumulate) {
   if (gemm_uses_avx2()) {
     gemm_tn_avx2(M, N, K, A, lda, B, ldb, C, ldc, accumulate);
   } else {

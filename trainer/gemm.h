@@ -14,10 +14,10 @@
 namespace ink {
 namespace train {
 
-void gemm_nn(int M, int N, int K, const float* A, int lda, const float* B,
-             int ldb, float* C, int ldc, bool accumulate);
-void gemm_tn(int M, int N, int K, const float* A, int lda, const float* B,
-             int ldb, float* C, int ldc, bool accumulate);
+void gemm_nn(int M, int N, int K, const float* A, int lda, const float* B, int ldb, float* C,
+             int ldc, bool accumulate);
+void gemm_tn(int M, int N, int K, const float* A, int lda, const float* B, int ldb, float* C,
+             int ldc, bool accumulate);
 
 /// True when the AVX2+FMA kernels are in use (CPU support, not disabled by
 /// set_gemm_generic(true)).
@@ -26,14 +26,14 @@ bool gemm_uses_avx2();
 void set_gemm_generic(bool generic);
 
 // The portable kernels and the AVX2 ones (gemm_avx2.cpp), same contracts.
-void gemm_nn_generic(int M, int N, int K, const float* A, int lda,
-                     const float* B, int ldb, float* C, int ldc, bool accumulate);
-void gemm_tn_generic(int M, int N, int K, const float* A, int lda,
-                     const float* B, int ldb, float* C, int ldc, bool accumulate);
-void gemm_nn_avx2(int M, int N, int K, const float* A, int lda, const float* B,
-                  int ldb, float* C, int ldc, bool accumulate);
-void gemm_tn_avx2(int M, int N, int K, const float* A, int lda, const float* B,
-                  int ldb, float* C, int ldc, bool accumulate);
+void gemm_nn_generic(int M, int N, int K, const float* A, int lda, const float* B, int ldb,
+                     float* C, int ldc, bool accumulate);
+void gemm_tn_generic(int M, int N, int K, const float* A, int lda, const float* B, int ldb,
+                     float* C, int ldc, bool accumulate);
+void gemm_nn_avx2(int M, int N, int K, const float* A, int lda, const float* B, int ldb, float* C,
+                  int ldc, bool accumulate);
+void gemm_tn_avx2(int M, int N, int K, const float* A, int lda, const float* B, int ldb, float* C,
+                  int ldc, bool accumulate);
 
 }  // namespace train
 }  // namespace ink

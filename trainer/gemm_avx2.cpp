@@ -34,8 +34,8 @@ __m256i tail_mask(int n) {  // first n lanes on, n in [0, 8]
 }
 
 template <int MR, bool kFull>
-void tile(int L, const float* A, int a_rs, int a_ls, const float* B, int ldb,
-          float* C, int ldc, int n, bool accumulate) {
+void tile(int L, const float* A, int a_rs, int a_ls, const float* B, int ldb, float* C, int ldc,
+          int n, bool accumulate) {
   __m256 c0[MR], c1[MR];
   for (int r = 0; r < MR; r++) c0[r] = c1[r] = _mm256_setzero_ps();
   const __m256i m0 = tail_mask(std::min(n, 8));
@@ -78,22 +78,34 @@ void tile(int L, const float* A, int a_rs, int a_ls, const float* B, int ldb,
 }
 
 template <bool kFull>
-void tile_rows(int mr, int L, const float* A, int a_rs, int a_ls, const float* B,
-               int ldb, float* C, int ldc, int n, bool accumulate) {
+void tile_rows(int mr, int L, const float* A, int a_rs, int a_ls, const float* B, int ldb, float* C,
+               int ldc, int n, bool accumulate) {
   switch (mr) {
-    case 6: tile<6, kFull>(L, A, a_rs, a_ls, B, ldb, C, ldc, n, accumulate); break;
-    case 5: tile<5, kFull>(L, A, a_rs, a_ls, B, ldb, C, ldc, n, accumulate); break;
-    case 4: tile<4, kFull>(L, A, a_rs, a_ls, B, ldb, C, ldc, n, accumulate); break;
-    case 3: tile<3, kFull>(L, A, a_rs, a_ls, B, ldb, C, ldc, n, accumulate); break;
-    case 2: tile<2, kFull>(L, A, a_rs, a_ls, B, ldb, C, ldc, n, accumulate); break;
-    default: tile<1, kFull>(L, A, a_rs, a_ls, B, ldb, C, ldc, n, accumulate); break;
+    case 6:
+      tile<6, kFull>(L, A, a_rs, a_ls, B, ldb, C, ldc, n, accumulate);
+      break;
+    case 5:
+      tile<5, kFull>(L, A, a_rs, a_ls, B, ldb, C, ldc, n, accumulate);
+      break;
+    case 4:
+      tile<4, kFull>(L, A, a_rs, a_ls, B, ldb, C, ldc, n, accumulate);
+      break;
+    case 3:
+      tile<3, kFull>(L, A, a_rs, a_ls, B, ldb, C, ldc, n, accumulate);
+      break;
+    case 2:
+      tile<2, kFull>(L, A, a_rs, a_ls, B, ldb, C, ldc, n, accumulate);
+      break;
+    default:
+      tile<1, kFull>(L, A, a_rs, a_ls, B, ldb, C, ldc, n, accumulate);
+      break;
   }
 }
 
 // C (R,N) (+)= sum over l of A(r, l) * B[l][:]. Column blocks outside, so
 // the B panel (L x 16 floats) stays in L1 while the row tiles stream by.
-void product(int R, int N, int L, const float* A, int a_rs, int a_ls,
-             const float* B, int ldb, float* C, int ldc, bool accumulate) {
+void product(int R, int N, int L, const float* A, int a_rs, int a_ls, const float* B, int ldb,
+             float* C, int ldc, bool accumulate) {
   for (int j = 0; j < N; j += kNR) {
     const int n = std::min(kNR, N - j);
     for (int r = 0; r < R; r += kMR) {
@@ -111,24 +123,24 @@ void product(int R, int N, int L, const float* A, int a_rs, int a_ls,
 
 }  // namespace
 
-void gemm_nn_avx2(int M, int N, int K, const float* A, int lda, const float* B,
-                  int ldb, float* C, int ldc, bool accumulate) {
+void gemm_nn_avx2(int M, int N, int K, const float* A, int lda, const float* B, int ldb, float* C,
+                  int ldc, bool accumulate) {
   product(M, N, K, A, lda, 1, B, ldb, C, ldc, accumulate);
 }
 
-void gemm_tn_avx2(int M, int N, int K, const float* A, int lda, const float* B,
-                  int ldb, float* C, int ldc, bool accumulate) {
+void gemm_tn_avx2(int M, int N, int K, const float* A, int lda, const float* B, int ldb, float* C,
+                  int ldc, bool accumulate) {
   product(K, N, M, A, 1, lda, B, ldb, C, ldc, accumulate);
 }
 
 #else  // not x86: never selected (gemm_uses_avx2() is false)
 
-void gemm_nn_avx2(int M, int N, int K, const float* A, int lda, const float* B,
-                  int ldb, float* C, int ldc, bool accumulate) {
+void gemm_nn_avx2(int M, int N, int K, const float* A, int lda, const float* B, int ldb, float* C,
+                  int ldc, bool accumulate) {
   gemm_nn_generic(M, N, K, A, lda, B, ldb, C, ldc, accumulate);
 }
-void gemm_tn_avx2(int M, int N, int K, const float* A, int lda, const float* B,
-                  int ldb, float* C, int ldc, bool accumulate) {
+void gemm_tn_avx2(int M, int N, int K, const float* A, int lda, const float* B, int ldb, float* C,
+                  int ldc, bool accumulate) {
   gemm_tn_generic(M, N, K, A, lda, B, ldb, C, ldc, accumulate);
 }
 

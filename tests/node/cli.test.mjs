@@ -92,3 +92,11 @@ test('info prints layers, parameters, size and metadata', () => {
   assert.deepEqual(json.layers.at(-1).output, [1, 1, 10]);
   assert.equal(json.labels.length, 10);
 });
+
+test('the shipped model (the default) reads every synthetic digit right', () => {
+  const files = [...Array(10).keys()].map((d) => `${TESTDATA}digit${d}.png`);
+  const out = run('predict', '--json', ...files);
+  assert.equal(out.status, 0, out.stderr);
+  const digits = out.stdout.trim().split('\n').map((l) => JSON.parse(l).digit);
+  assert.deepEqual(digits, ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
+});

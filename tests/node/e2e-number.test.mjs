@@ -187,13 +187,18 @@ test('number mode: the live camera reads a number held up to it; freeze copies i
       null, { timeout: READ_TIMEOUT });
     assert.ok(await page.isVisible('#number-video'));
     assert.equal(await page.getAttribute('#number-camera', 'aria-pressed'), 'true');
-    // The video path (YUV 4:2:0 and back) changes pixels a little: the
-    // digits must still be read; exact parity holds on the frozen frame only
-    // up to the classifier's margin, so compare with the truth when trained.
+    // The video path (YUV 4:2:0 and back) changes pixels a little, which may
+    // flip a digit the classifier is unsure of; every digit the CLI reads
+    // from the PNG with confidence must be read the same live (and, with the
+    // trained model, be the true digit).
     await waitForNumber(page);
     const live = await numberText(page);
     assert.equal(live.length, want.number.length, `live read ${live}, CLI ${want.number}`);
-    if (TRAINED) assert.equal(live, truth);
+    want.digits.forEach((d, k) => {
+      if (d.confidence < 0.6) return;
+      assert.equal(live[k], d.digit, `digit ${k}: live ${live}, CLI ${want.number}`);
+      if (TRAINED) assert.equal(d.digit, truth[k], `digit ${k}: CLI ${want.number}, truth ${truth}`);
+    });
     const rate = Number((await page.textContent('#number-message')).match(/(\d+) reads\/s/)[1]);
     assert.ok(rate >= 1, `${rate} reads/s`);
 
