@@ -1,6 +1,7 @@
 // Assembles dist/site/: the page (web/), both WASM builds and the model, a
 // self-contained folder that any static host can serve.
-import { cp, mkdir, rm, access } from 'node:fs/promises';
+import { cp, mkdir, rm, access, readFile, readdir, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
 
 const SITE = 'dist/site';
 const WASM_DIR = 'build-wasm/bin';
@@ -30,4 +31,16 @@ if (await exists(MODEL)) {
   }
   await cp(FALLBACK_MODEL, `${SITE}/models/mnist.inkr`);
 }
-console.log(`build-site: wrote ${SITE}/`);
+// Stamp a hash of the site's content into the service worker, so that every
+// deploy that changes any file is a new service worker with a fresh cache.
+const hash = createHash('sha256');
+for (const entry of (await readdir(SITE, { recursive: true, withFileTypes: true })).sort((a, b) =>
+  `${a.path}/${a.name}`.localeCompare(`${b.path}/${b.name}`))) {
+  if (!entry.isFile() || entry.name === 'sw.js') continue;
+  hash.update(`${entry.path}/${entry.name}\0`).update(await readFile(`${entry.path}/${entry.name}`));
+}
+const version = hash.digest('hex').slice(0, 12);
+const sw = await readFile(`${SITE}/sw.js`, 'utf8');
+if (!/^const VERSION = .*;$/m.test(sw)) throw new Error('build-site: sw.js has no VERSION line');
+await writeFile(`${SITE}/sw.js`, sw.replace(/^const VERSION = .*;$/m, `const VERSION = '${version}';`));
+console.log(`build-site: wrote ${SITE}/ (version ${version})`);

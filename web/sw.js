@@ -5,7 +5,8 @@
 //   network fails, the cached copy answers.
 // - activate: removes the caches of older versions of this file.
 // Only same-origin GET requests are handled; the page makes no others.
-const VERSION = 1;
+// build-site.mjs replaces this with a hash of the site's files on every build.
+const VERSION = 'dev';
 const CACHE = `inkread-v${VERSION}`;
 const ASSETS = [
   './',
