@@ -10,6 +10,7 @@
 //   conv2d [+ batchnorm folded into the weights] [+ relu]  (3x3 stride-1 convs
 //          with 8+ channels by Winograd F(2x2, 3x3), the others directly)
 //          [+ maxpool 2x2 stride 2, fused into the Winograd output transform]
+//          (1x1 convs on the dense kernel, over all pixels as rows)
 //   dense [+ relu],  batchnorm [+ relu]
 // and every other layer alone. Flatten moves no data in either path (NHWC
 // per image is already the flattened order).
@@ -31,13 +32,14 @@ struct Network::Packed {
   // batchnorm (both paths): y = x * scale + shift.
   Buffer<float> scale, shift;
   // OPTIMIZED, on the first layer of each step only.
-  int span = 1;           // layers this step covers
-  bool relu = false;      // a following relu is fused into this step
-  Buffer<float> weights;  // conv2d/dense: ink_f32_conv2d_pack() layout,
-                          // or ink_f32_winograd3x3_pack() when winograd
-  int tile = 0;           // the nr the weights were packed with
-  bool winograd = false;  // conv2d: runs on the winograd3x3 kernel
-  bool pool = false;      // winograd: a following 2x2 stride-2 max-pool is fused
+  int span = 1;            // layers this step covers
+  bool relu = false;       // a following relu is fused into this step
+  Buffer<float> weights;   // conv2d/dense: ink_f32_conv2d_pack() layout,
+                           // or ink_f32_winograd3x3_pack() when winograd
+  int tile = 0;            // the nr the weights were packed with
+  bool winograd = false;   // conv2d: runs on the winograd3x3 kernel
+  bool pool = false;       // winograd: a following 2x2 stride-2 max-pool is fused
+  bool pointwise = false;  // conv2d 1x1, stride 1, pad 0: runs on the dense kernel
 };
 
 namespace {
@@ -160,7 +162,11 @@ ink_status Network::init(const Model& model) {
             p.span++;
           }
         } else {
-          p.tile = kernels->conv2d.tile;
+          // A 1x1 conv is a dense layer over the H*W pixels: one row of rows,
+          // so every 4 pixels make a register tile (the conv kernel tiles rows
+          // of W pixels and takes the W % 4 left over one at a time).
+          p.pointwise = l.kernel == 1 && l.stride == 1 && l.pad == 0;
+          p.tile = p.pointwise ? kernels->dense.tile : kernels->conv2d.tile;
           INK_RETURN_IF_ERROR(
               p.weights.resize(ink_f32_conv2d_packed_size(l.out_channels, l.kernel, in.c, p.tile)));
           ink_f32_conv2d_pack(p.weights.data(), w, b, scale, shift, l.out_channels, l.kernel, in.c,
@@ -305,6 +311,9 @@ ink_status Network::run(const float* in, int N, float* probs, bool reference) {
           INK_ASSERT(p.tile == k->winograd3x3.tile);
           k->winograd3x3.fn(out, cur, p.weights.data(), scratch_.data(), N, is.h, is.w, is.c,
                             l.out_channels, l.pad, p.relu, p.pool);
+        } else if (p.pointwise) {  // same packed layout: dense weights are 1x1 conv weights
+          INK_ASSERT(p.tile == k->dense.tile);
+          k->dense.fn(out, cur, p.weights.data(), pixels, is.c, l.out_channels, p.relu);
         } else {
           INK_ASSERT(p.tile == k->conv2d.tile);
           k->conv2d.fn(out, cur, p.weights.data(), N, is.h, is.w, is.c, l.out_channels, l.kernel,
