@@ -43,8 +43,7 @@ ink_status classify_digit(ink_model* model, const ink::DigitInput& digit, ink_re
   std::memcpy(out->box, digit.box, sizeof(out->box));
   if (!digit.found) return INK_OK;  // "no digit found": not an error, no guess
   std::memcpy(out->input28, digit.input28, sizeof(out->input28));
-  INK_RETURN_IF_ERROR(
-      model->network.forward(digit.input, 1, out->probabilities, model->backend));
+  INK_RETURN_IF_ERROR(model->network.forward(digit.input, 1, out->probabilities, model->backend));
   out->found = 1;
   out->label = 0;
   for (int i = 1; i < out->num_classes; ++i) {
@@ -155,14 +154,22 @@ extern "C" {
 
 INK_API const char* ink_status_string(ink_status status) {
   switch (status) {
-    case INK_OK: return "INK_OK";
-    case INK_ERR_INVALID_ARGUMENT: return "INK_ERR_INVALID_ARGUMENT";
-    case INK_ERR_BAD_MODEL: return "INK_ERR_BAD_MODEL";
-    case INK_ERR_BAD_IMAGE: return "INK_ERR_BAD_IMAGE";
-    case INK_ERR_UNSUPPORTED: return "INK_ERR_UNSUPPORTED";
-    case INK_ERR_LIMIT: return "INK_ERR_LIMIT";
-    case INK_ERR_OUT_OF_MEMORY: return "INK_ERR_OUT_OF_MEMORY";
-    case INK_ERR_INTERNAL: return "INK_ERR_INTERNAL";
+    case INK_OK:
+      return "INK_OK";
+    case INK_ERR_INVALID_ARGUMENT:
+      return "INK_ERR_INVALID_ARGUMENT";
+    case INK_ERR_BAD_MODEL:
+      return "INK_ERR_BAD_MODEL";
+    case INK_ERR_BAD_IMAGE:
+      return "INK_ERR_BAD_IMAGE";
+    case INK_ERR_UNSUPPORTED:
+      return "INK_ERR_UNSUPPORTED";
+    case INK_ERR_LIMIT:
+      return "INK_ERR_LIMIT";
+    case INK_ERR_OUT_OF_MEMORY:
+      return "INK_ERR_OUT_OF_MEMORY";
+    case INK_ERR_INTERNAL:
+      return "INK_ERR_INTERNAL";
   }
   return "INK_ERR_UNKNOWN_STATUS";
 }
@@ -231,8 +238,7 @@ INK_API const char* ink_model_metadata(const ink_model* model) {
   return model->network.model().metadata_json.c_str();
 }
 
-INK_API ink_status ink_model_forward(ink_model* model, const float* in, int32_t n,
-                                     float* probs) {
+INK_API ink_status ink_model_forward(ink_model* model, const float* in, int32_t n, float* probs) {
   ink::clear_error();
   if (model == nullptr || in == nullptr || probs == nullptr) {
     return ink::set_error(INK_ERR_INVALID_ARGUMENT,

@@ -53,8 +53,7 @@ class Buffer {
     }
     T* p = static_cast<T*>(std::malloc(n * sizeof(T)));
     if (p == nullptr) {
-      return set_error(INK_ERR_OUT_OF_MEMORY, "out of memory allocating %zu bytes",
-                       n * sizeof(T));
+      return set_error(INK_ERR_OUT_OF_MEMORY, "out of memory allocating %zu bytes", n * sizeof(T));
     }
     std::free(data_);
     data_ = p;

@@ -85,17 +85,17 @@ typedef enum ink_backend {
 /// What one classification produced. Plain data, fixed layout (the JS module
 /// reads it from the WASM heap at the byte offsets given in brackets).
 typedef struct ink_result {
-  int32_t found;       ///< [0] 1 if a digit was found, 0 for a blank input
-  int32_t label;       ///< [4] index of the best class (-1 when !found)
-  float confidence;    ///< [8] probability of that class, 0..1
-  int32_t num_classes; ///< [12] entries used in probabilities[]
+  int32_t found;                         ///< [0] 1 if a digit was found, 0 for a blank input
+  int32_t label;                         ///< [4] index of the best class (-1 when !found)
+  float confidence;                      ///< [8] probability of that class, 0..1
+  int32_t num_classes;                   ///< [12] entries used in probabilities[]
   float probabilities[INK_MAX_CLASSES];  ///< [16] softmax output
   /// [272] what the model saw: 28x28 gray, 0 = background, 255 = ink.
   uint8_t input28[INK_INPUT_SIDE * INK_INPUT_SIDE];
   // Preprocessing details, for the page's debug view. [1056]
-  int32_t inverted;    ///< 1 if the image was light ink on a dark background
-  int32_t threshold;   ///< Otsu threshold on the ink-intensity image, 0..255
-  int32_t box[4];      ///< ink bounding box in the source image: x, y, w, h
+  int32_t inverted;   ///< 1 if the image was light ink on a dark background
+  int32_t threshold;  ///< Otsu threshold on the ink-intensity image, 0..255
+  int32_t box[4];     ///< ink bounding box in the source image: x, y, w, h
 } ink_result;
 
 /// Returns a static name such as "INK_ERR_BAD_MODEL".
@@ -110,8 +110,7 @@ INK_API const char* ink_version(void);
 /// Loads a model blob (see docs/model-format.md). Every field is checked:
 /// magic, version, sizes, offsets, the layers' shape chain and the CRC32.
 /// On success *out holds a model to release with ink_model_free().
-INK_API ink_status ink_model_load(const uint8_t* bytes, size_t size,
-                                  ink_model** out);
+INK_API ink_status ink_model_load(const uint8_t* bytes, size_t size, ink_model** out);
 
 /// Releases a model. NULL is allowed.
 INK_API void ink_model_free(ink_model* model);
@@ -132,23 +131,21 @@ INK_API const char* ink_model_metadata(const ink_model* model);
 /// in: n x 28 x 28 floats in 0..1 (0 = background), NHWC with C = 1.
 /// probs: n x num_classes floats, written with the softmax output.
 /// 1 <= n <= INK_MAX_BATCH.
-INK_API ink_status ink_model_forward(ink_model* model, const float* in,
-                                     int32_t n, float* probs);
+INK_API ink_status ink_model_forward(ink_model* model, const float* in, int32_t n, float* probs);
 
 /// Preprocesses pixels the way MNIST was made and classifies them.
 /// format: INK_PIXELS_RGBA or INK_PIXELS_GRAY; stride >= width * bytes per pixel.
 /// A canvas export whose ink is only in the alpha channel works.
-INK_API ink_status ink_classify_pixels(ink_model* model, const uint8_t* pixels,
-                                       int32_t width, int32_t height,
-                                       int32_t stride, ink_pixel_format format,
+INK_API ink_status ink_classify_pixels(ink_model* model, const uint8_t* pixels, int32_t width,
+                                       int32_t height, int32_t stride, ink_pixel_format format,
                                        ink_result* out);
 
 /// Decodes an encoded image (PNG, JPEG incl. progressive, BMP, GIF first
 /// frame, PNM) and classifies it like ink_classify_pixels(). Size limits are
 /// checked from the header before decoding. A JPEG's EXIF orientation is
 /// applied (the image is read the way a browser shows it).
-INK_API ink_status ink_classify_image(ink_model* model, const uint8_t* bytes,
-                                      size_t size, ink_result* out);
+INK_API ink_status ink_classify_image(ink_model* model, const uint8_t* bytes, size_t size,
+                                      ink_result* out);
 
 // ---------------------------------------------------------------------------
 // Reading whole numbers: several digits, on one or more lines.

@@ -29,9 +29,9 @@ const char* last_error();
 }  // namespace ink
 
 /// Returns early from the calling function when `expr` is not INK_OK.
-#define INK_RETURN_IF_ERROR(expr)              \
-  do {                                         \
-    ink_status ink_status_ = (expr);           \
+#define INK_RETURN_IF_ERROR(expr)                  \
+  do {                                             \
+    ink_status ink_status_ = (expr);               \
     if (ink_status_ != INK_OK) return ink_status_; \
   } while (0)
 

@@ -91,8 +91,8 @@ int main(int argc, char** argv) {
                         ink_test::encode_image(gray, 96, 96, 1, "png")});
   }
   auto three = ink_test::render_digit(3, 200, 150, 60, 20, 70, 110, 7);
-  fixtures.push_back({"digit3.jpg", "image", 200, 150,
-                      ink_test::encode_image(three, 200, 150, 1, "jpg")});
+  fixtures.push_back(
+      {"digit3.jpg", "image", 200, 150, ink_test::encode_image(three, 200, 150, 1, "jpg")});
   auto seven = ink_test::render_digit(7, 64, 80, 10, 8, 40, 60, 3);
   fixtures.push_back({"digit7.bmp", "image", 64, 80,
                       ink_test::encode_image(gray_to_rgba(seven), 64, 80, 4, "bmp")});
@@ -100,8 +100,9 @@ int main(int argc, char** argv) {
   fixtures.push_back({"canvas-alpha.rgba", "rgba", 280, 280, alpha_canvas(five, 0)});
   fixtures.push_back({"canvas-white-ink.rgba", "rgba", 280, 280, alpha_canvas(five, 255)});
   fixtures.push_back({"blank.rgba", "rgba", 280, 280, std::vector<uint8_t>(280 * 280 * 4, 0)});
-  fixtures.push_back({"blank.png", "image", 64, 64,
-                      ink_test::encode_image(std::vector<uint8_t>(64 * 64, 255), 64, 64, 1, "png")});
+  fixtures.push_back(
+      {"blank.png", "image", 64, 64,
+       ink_test::encode_image(std::vector<uint8_t>(64 * 64, 255), 64, 64, 1, "png")});
 
   std::vector<uint8_t> png = fixtures[0].bytes;
   png.resize(png.size() / 2);
@@ -129,8 +130,7 @@ int main(int argc, char** argv) {
   for (size_t mi = 0; mi < models.size(); ++mi) {
     ink_model* model = nullptr;
     if (ink_model_load(blobs[mi].data(), blobs[mi].size(), &model) != INK_OK) {
-      std::fprintf(stderr, "inkread-testdata: %s: %s\n", models[mi].file.c_str(),
-                   ink_last_error());
+      std::fprintf(stderr, "inkread-testdata: %s: %s\n", models[mi].file.c_str(), ink_last_error());
       return 1;
     }
     for (const Fixture& f : fixtures) {

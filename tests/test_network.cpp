@@ -63,13 +63,7 @@ ink::Model make_odd_model(uint64_t seed) {
   for (int i = 0; i < 5; i++) m.labels.push_back("class" + std::to_string(i));
   auto tensor = [&](const std::string& name, std::vector<int32_t> shape, float scale,
                     float offset) {
-    ink::Tensor t;
-    t.name = name;
-    t.shape = std::move(shape);
-    t.data.resize(t.element_count());
-    for (float& v : t.data) v = offset + scale * rng.normal();
-    m.tensors.push_back(std::move(t));
-    return int32_t(m.tensors.size() - 1);
+    return add_tensor(&m, &rng, name, std::move(shape), scale, offset);
   };
   auto layer = [&](LayerType type) {
     ink::Layer l;
@@ -211,8 +205,8 @@ namespace {
 
 // A small model whose 3x3 stride-1 convs have 8+ channels, so OPTIMIZED runs
 // them by Winograd F(2x2, 3x3): pad 1 on an odd 15x13 input (clipped 2x2
-// blocks), pad 0 after a pool, batch-norm folded, and a first conv with C = 1
-// that stays direct.
+// blocks) with batch-norm folded and the max-pool fused, pad 0 after it, a
+// first conv with C = 1 that stays direct, and a 1x1 conv (the dense kernel).
 ink::Model make_winograd_model(uint64_t seed) {
   Rng rng(seed);
   ink::Model m;
@@ -220,13 +214,7 @@ ink::Model make_winograd_model(uint64_t seed) {
   for (int i = 0; i < 4; i++) m.labels.push_back(std::to_string(i));
   auto tensor = [&](const std::string& name, std::vector<int32_t> shape, float scale,
                     float offset) {
-    ink::Tensor t;
-    t.name = name;
-    t.shape = std::move(shape);
-    t.data.resize(t.element_count());
-    for (float& v : t.data) v = offset + scale * rng.normal();
-    m.tensors.push_back(std::move(t));
-    return int32_t(m.tensors.size() - 1);
+    return add_tensor(&m, &rng, name, std::move(shape), scale, offset);
   };
   auto conv = [&](const std::string& name, int C, int OC, int pad) {
     ink::Layer l;
@@ -260,11 +248,19 @@ ink::Model make_winograd_model(uint64_t seed) {
   simple(LayerType::kMaxPool2d, 2, 2);  // -> 7x6
   conv("conv3", 12, 9, 0);              // winograd, pad 0 -> 5x4
   simple(LayerType::kRelu);
+  ink::Layer pw;  // 1x1 conv: runs on the dense kernel over the 20 pixels
+  pw.type = LayerType::kConv2d;
+  pw.out_channels = 6;
+  pw.kernel = 1;
+  pw.tensors[0] = tensor("pw.weight", {6, 1, 1, 9}, 1.0f / 3.0f, 0);
+  pw.tensors[1] = tensor("pw.bias", {6}, 0.05f, 0);
+  m.layers.push_back(pw);
+  simple(LayerType::kRelu);
   simple(LayerType::kGlobalAvgPool);
   ink::Layer fc;
   fc.type = LayerType::kDense;
   fc.out_channels = 4;
-  fc.tensors[0] = tensor("fc.weight", {4, 9}, 0.3f, 0);
+  fc.tensors[0] = tensor("fc.weight", {4, 6}, 0.3f, 0);
   fc.tensors[1] = tensor("fc.bias", {4}, 0.05f, 0);
   m.layers.push_back(fc);
   simple(LayerType::kSoftmax);

@@ -22,19 +22,15 @@ float Rng::uniform(float lo, float hi) {
   return lo + (hi - lo) * float(next_u64() >> 40) / float(1ull << 24);
 }
 
-int Rng::uniform_int(int lo, int hi) {
-  return lo + int(next_u64() % uint64_t(hi - lo + 1));
-}
+int Rng::uniform_int(int lo, int hi) { return lo + int(next_u64() % uint64_t(hi - lo + 1)); }
 
 float Rng::normal() {
   float u1 = uniform(1e-7f, 1.0f), u2 = uniform(0.0f, 1.0f);
   return std::sqrt(-2.0f * std::log(u1)) * std::cos(6.2831853f * u2);
 }
 
-namespace {
-
-int add_tensor(ink::Model* m, const std::string& name,
-               std::vector<int32_t> shape, Rng* rng, float scale, float offset) {
+int add_tensor(ink::Model* m, const std::string& name, std::vector<int32_t> shape, Rng* rng,
+               float scale, float offset) {
   ink::Tensor t;
   t.name = name;
   t.shape = std::move(shape);
@@ -44,8 +40,10 @@ int add_tensor(ink::Model* m, const std::string& name,
   return int(m->tensors.size()) - 1;
 }
 
-ink::Layer conv(ink::Model* m, const char* name, int C, int OC, int K,
-                int stride, int pad, Rng* rng) {
+namespace {
+
+ink::Layer conv(ink::Model* m, const char* name, int C, int OC, int K, int stride, int pad,
+                Rng* rng) {
   ink::Layer l;
   l.type = ink::LayerType::kConv2d;
   l.out_channels = OC;
@@ -86,11 +84,11 @@ ink::Model make_test_model(uint64_t seed, TestHead head) {
     ink::Layer pool = simple(ink::LayerType::kMaxPool2d);
     pool.kernel = 2;
     pool.stride = 2;
-    m.layers.push_back(pool);                                      // 14x14x4
-    m.layers.push_back(conv(&m, "conv2", 4, 8, 3, 1, 0, &rng));    // 12x12x8
+    m.layers.push_back(pool);                                    // 14x14x4
+    m.layers.push_back(conv(&m, "conv2", 4, 8, 3, 1, 0, &rng));  // 12x12x8
     m.layers.push_back(simple(ink::LayerType::kRelu));
-    m.layers.push_back(pool);                                      // 6x6x8
-    m.layers.push_back(simple(ink::LayerType::kFlatten));          // 288
+    m.layers.push_back(pool);                              // 6x6x8
+    m.layers.push_back(simple(ink::LayerType::kFlatten));  // 288
     ink::Layer fc = simple(ink::LayerType::kDense);
     fc.out_channels = 10;
     fc.tensors[0] = add_tensor(&m, "fc.weight", {10, 288}, &rng, std::sqrt(1.0f / 288), 0);
@@ -106,7 +104,7 @@ ink::Model make_test_model(uint64_t seed, TestHead head) {
     m.layers.push_back(simple(ink::LayerType::kRelu));
     m.layers.push_back(conv(&m, "conv2", 8, 17, 3, 1, 1, &rng));  // 14x14x17
     m.layers.push_back(simple(ink::LayerType::kRelu));
-    m.layers.push_back(simple(ink::LayerType::kGlobalAvgPool));   // 17
+    m.layers.push_back(simple(ink::LayerType::kGlobalAvgPool));  // 17
     ink::Layer fc = simple(ink::LayerType::kDense);
     fc.out_channels = 10;
     fc.tensors[0] = add_tensor(&m, "fc.weight", {10, 17}, &rng, std::sqrt(1.0f / 17), 0);
@@ -138,22 +136,55 @@ Stroke ellipse(float cx, float cy, float rx, float ry, float a0, float a1) {
 std::vector<Stroke> digit_strokes(int digit) {
   const float kTwoPi = 6.2831853f;
   switch (digit) {
-    case 0: return {ellipse(0.5f, 0.5f, 0.4f, 0.5f, 0, kTwoPi)};
-    case 1: return {{{0.3f, 0.2f}, {0.55f, 0.0f}, {0.55f, 1.0f}}};
-    case 2: return {{{0.1f, 0.25f}, {0.3f, 0.03f}, {0.7f, 0.03f}, {0.9f, 0.25f},
-                     {0.85f, 0.45f}, {0.1f, 1.0f}, {0.95f, 1.0f}}};
-    case 3: return {{{0.1f, 0.1f}, {0.5f, 0.0f}, {0.9f, 0.15f}, {0.85f, 0.4f},
-                     {0.45f, 0.5f}, {0.9f, 0.6f}, {0.9f, 0.88f}, {0.5f, 1.0f},
-                     {0.1f, 0.9f}}};
-    case 4: return {{{0.7f, 1.0f}, {0.7f, 0.0f}, {0.05f, 0.7f}, {0.95f, 0.7f}}};
-    case 5: return {{{0.9f, 0.0f}, {0.15f, 0.0f}, {0.1f, 0.45f}, {0.5f, 0.38f},
-                     {0.9f, 0.55f}, {0.9f, 0.85f}, {0.5f, 1.0f}, {0.1f, 0.9f}}};
-    case 6: return {{{0.8f, 0.02f}, {0.4f, 0.1f}, {0.15f, 0.5f}, {0.15f, 0.8f},
-                     {0.4f, 1.0f}, {0.75f, 0.95f}, {0.9f, 0.75f}, {0.75f, 0.5f},
-                     {0.4f, 0.48f}, {0.15f, 0.65f}}};
-    case 7: return {{{0.05f, 0.0f}, {0.95f, 0.0f}, {0.4f, 1.0f}}};
-    case 8: return {ellipse(0.5f, 0.24f, 0.3f, 0.24f, 0, kTwoPi),
-                    ellipse(0.5f, 0.74f, 0.38f, 0.26f, 0, kTwoPi)};
+    case 0:
+      return {ellipse(0.5f, 0.5f, 0.4f, 0.5f, 0, kTwoPi)};
+    case 1:
+      return {{{0.3f, 0.2f}, {0.55f, 0.0f}, {0.55f, 1.0f}}};
+    case 2:
+      return {{{0.1f, 0.25f},
+               {0.3f, 0.03f},
+               {0.7f, 0.03f},
+               {0.9f, 0.25f},
+               {0.85f, 0.45f},
+               {0.1f, 1.0f},
+               {0.95f, 1.0f}}};
+    case 3:
+      return {{{0.1f, 0.1f},
+               {0.5f, 0.0f},
+               {0.9f, 0.15f},
+               {0.85f, 0.4f},
+               {0.45f, 0.5f},
+               {0.9f, 0.6f},
+               {0.9f, 0.88f},
+               {0.5f, 1.0f},
+               {0.1f, 0.9f}}};
+    case 4:
+      return {{{0.7f, 1.0f}, {0.7f, 0.0f}, {0.05f, 0.7f}, {0.95f, 0.7f}}};
+    case 5:
+      return {{{0.9f, 0.0f},
+               {0.15f, 0.0f},
+               {0.1f, 0.45f},
+               {0.5f, 0.38f},
+               {0.9f, 0.55f},
+               {0.9f, 0.85f},
+               {0.5f, 1.0f},
+               {0.1f, 0.9f}}};
+    case 6:
+      return {{{0.8f, 0.02f},
+               {0.4f, 0.1f},
+               {0.15f, 0.5f},
+               {0.15f, 0.8f},
+               {0.4f, 1.0f},
+               {0.75f, 0.95f},
+               {0.9f, 0.75f},
+               {0.75f, 0.5f},
+               {0.4f, 0.48f},
+               {0.15f, 0.65f}}};
+    case 7:
+      return {{{0.05f, 0.0f}, {0.95f, 0.0f}, {0.4f, 1.0f}}};
+    case 8:
+      return {ellipse(0.5f, 0.24f, 0.3f, 0.24f, 0, kTwoPi),
+              ellipse(0.5f, 0.74f, 0.38f, 0.26f, 0, kTwoPi)};
     default: {
       Stroke loop = ellipse(0.5f, 0.3f, 0.38f, 0.3f, 0, kTwoPi);
       return {loop, {{0.88f, 0.3f}, {0.8f, 1.0f}}};
@@ -172,14 +203,14 @@ float segment_distance(Pt p, Pt a, Pt b) {
 
 }  // namespace
 
-std::vector<uint8_t> render_digit(int digit, int width, int height, float x,
-                                  float y, float w, float h, float pen) {
+std::vector<uint8_t> render_digit(int digit, int width, int height, float x, float y, float w,
+                                  float h, float pen) {
   std::vector<uint8_t> img(size_t(width) * size_t(height), 255);
   std::vector<std::pair<Pt, Pt>> segments;
   for (const Stroke& s : digit_strokes(digit)) {
     for (size_t i = 0; i + 1 < s.size(); ++i) {
-      segments.push_back({{x + s[i].x * w, y + s[i].y * h},
-                          {x + s[i + 1].x * w, y + s[i + 1].y * h}});
+      segments.push_back(
+          {{x + s[i].x * w, y + s[i].y * h}, {x + s[i + 1].x * w, y + s[i + 1].y * h}});
     }
   }
   int x0 = std::max(0, int(x - pen - 2)), x1 = std::min(width, int(x + w + pen + 2));
@@ -205,18 +236,16 @@ void append_bytes(void* context, void* data, int size) {
 }
 }  // namespace
 
-std::vector<uint8_t> encode_image(const std::vector<uint8_t>& pixels, int width,
-                                  int height, int channels,
-                                  const std::string& format) {
+std::vector<uint8_t> encode_image(const std::vector<uint8_t>& pixels, int width, int height,
+                                  int channels, const std::string& format) {
   std::vector<uint8_t> out;
   if (format == "png") {
-    stbi_write_png_to_func(append_bytes, &out, width, height, channels,
-                           pixels.data(), width * channels);
+    stbi_write_png_to_func(append_bytes, &out, width, height, channels, pixels.data(),
+                           width * channels);
   } else if (format == "bmp") {
     stbi_write_bmp_to_func(append_bytes, &out, width, height, channels, pixels.data());
   } else if (format == "jpg") {
-    stbi_write_jpg_to_func(append_bytes, &out, width, height, channels,
-                           pixels.data(), 92);
+    stbi_write_jpg_to_func(append_bytes, &out, width, height, channels, pixels.data(), 92);
   }
   return out;
 }

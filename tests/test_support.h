@@ -33,16 +33,20 @@ enum class TestHead {
 /// 10 classes out ("0".."9"). Deterministic for a seed.
 ink::Model make_test_model(uint64_t seed, TestHead head = TestHead::kFlatten);
 
+/// Appends a tensor `name` of the given shape, values offset + scale * normal,
+/// to m; returns its index.
+int add_tensor(ink::Model* m, const std::string& name, std::vector<int32_t> shape, Rng* rng,
+               float scale, float offset);
+
 /// A gray image (0 = black) of `digit` drawn with a round pen as polylines,
 /// dark ink on white paper, inside the rectangle (x, y, w, h) of a width x height
 /// canvas. `pen` is the pen radius in pixels.
-std::vector<uint8_t> render_digit(int digit, int width, int height, float x,
-                                  float y, float w, float h, float pen);
+std::vector<uint8_t> render_digit(int digit, int width, int height, float x, float y, float w,
+                                  float h, float pen);
 
 /// Encodes gray (channels 1) or RGBA (channels 4) pixels. format: "png", "bmp", "jpg".
-std::vector<uint8_t> encode_image(const std::vector<uint8_t>& pixels, int width,
-                                  int height, int channels,
-                                  const std::string& format);
+std::vector<uint8_t> encode_image(const std::vector<uint8_t>& pixels, int width, int height,
+                                  int channels, const std::string& format);
 
 /// Reads/writes a whole file; read returns false if it cannot be opened.
 bool read_file(const std::string& path, std::vector<uint8_t>* out);

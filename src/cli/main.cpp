@@ -77,11 +77,21 @@ std::string json_escape(const std::string& s) {
   std::string out;
   for (unsigned char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (c < 0x20) {
           char hex[8];
@@ -122,18 +132,17 @@ ink_model* load_model(const std::string& path) {
   return model;
 }
 
-void print_result(const std::string& file, const ink_model* model, const ink_result& r,
-                  bool json) {
+void print_result(const std::string& file, const ink_model* model, const ink_result& r, bool json) {
   std::vector<int> order(size_t(r.num_classes));
   for (int i = 0; i < r.num_classes; ++i) order[size_t(i)] = i;
-  std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
-    return r.probabilities[a] > r.probabilities[b];
-  });
+  std::stable_sort(order.begin(), order.end(),
+                   [&](int a, int b) { return r.probabilities[a] > r.probabilities[b]; });
   if (json) {
     std::printf("{\"file\":\"%s\",", json_escape(file).c_str());
     if (!r.found) {
-      std::printf("\"digit\":null,\"confidence\":0,\"probabilities\":null,"
-                  "\"message\":\"no digit found\"}\n");
+      std::printf(
+          "\"digit\":null,\"confidence\":0,\"probabilities\":null,"
+          "\"message\":\"no digit found\"}\n");
       return;
     }
     std::printf("\"digit\":\"%s\",\"confidence\":%.6f,\"probabilities\":[",
