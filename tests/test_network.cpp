@@ -63,7 +63,7 @@ ink::Model make_odd_model(uint64_t seed) {
   for (int i = 0; i < 5; i++) m.labels.push_back("class" + std::to_string(i));
   auto tensor = [&](const std::string& name, std::vector<int32_t> shape, float scale,
                     float offset) {
-    return add_tensor(&m, &rng, name, std::move(shape), scale, offset);
+    return ink_test::add_tensor(&m, name, std::move(shape), &rng, scale, offset);
   };
   auto layer = [&](LayerType type) {
     ink::Layer l;
@@ -214,7 +214,7 @@ ink::Model make_winograd_model(uint64_t seed) {
   for (int i = 0; i < 4; i++) m.labels.push_back(std::to_string(i));
   auto tensor = [&](const std::string& name, std::vector<int32_t> shape, float scale,
                     float offset) {
-    return add_tensor(&m, &rng, name, std::move(shape), scale, offset);
+    return ink_test::add_tensor(&m, name, std::move(shape), &rng, scale, offset);
   };
   auto conv = [&](const std::string& name, int C, int OC, int pad) {
     ink::Layer l;
