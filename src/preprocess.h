@@ -101,6 +101,10 @@ struct DigitInput {
   bool inverted = false;
 };
 
+/// True when the ink in `box` is texture (e.g. random noise) rather than pen
+/// strokes; preprocess_pixels() then reports "no digit found".
+bool looks_like_noise(const InkImage& ink, const int box[4], int ink_pixels);
+
 /// Whole pipeline on raw pixels.
 ink_status preprocess_pixels(const uint8_t* pixels, int width, int height, int stride,
                              ink_pixel_format format, DigitInput* out);

@@ -361,6 +361,17 @@ TEST_CASE("blank and near-blank inputs give found = false", "[preprocess]") {
   for (size_t i = 0; i < tint.size(); i += 4) tint[i + 3] = uint8_t(rng.uniform_int(0, 12));
   expect_blank(tint, INK_PIXELS_RGBA, "canvas with faint alpha noise");
 
+  // Full-contrast random noise is texture, not a digit, in gray and in colour.
+  for (uint8_t& v : noise) v = uint8_t(rng.uniform_int(0, 255));
+  expect_blank(noise, INK_PIXELS_GRAY, "uniform noise, 0..255");
+  for (uint8_t& v : noise) v = rng.uniform_int(0, 1) ? 255 : 0;
+  expect_blank(noise, INK_PIXELS_GRAY, "salt and pepper, 50%");
+  Bytes colour_noise(W * H * 4, 255);
+  for (size_t i = 0; i < colour_noise.size(); ++i) {
+    if (i % 4 != 3) colour_noise[i] = uint8_t(rng.uniform_int(0, 255));
+  }
+  expect_blank(colour_noise, INK_PIXELS_RGBA, "RGB noise");
+
   Bytes dot(W * H, 255);
   dot[size_t(20 * W + 30)] = 0;
   expect_blank(dot, INK_PIXELS_GRAY, "one black pixel");
@@ -372,6 +383,15 @@ TEST_CASE("blank and near-blank inputs give found = false", "[preprocess]") {
   for (uint8_t& v : faint) v = uint8_t(200 - (255 - v) * 40 / 255);
   INFO("faint digit, contrast 40");
   CHECK(run_gray(faint, W, H).found);
+
+  // Digits that fill their image are still digits: a bold 1 and an 8 drawn
+  // edge to edge with a 1-px pen.
+  Bytes bold = ink_test::render_digit(1, 24, 48, 0, 0, 24, 48, 6);
+  INFO("bold 1 filling its image");
+  CHECK(run_gray(bold, 24, 48).found);
+  Bytes thin = ink_test::render_digit(8, 32, 48, 1, 1, 30, 46, 0.5f);
+  INFO("thin 8 filling its image");
+  CHECK(run_gray(thin, 32, 48).found);
 
   ink::DigitInput tiny;
   uint8_t one = 0;
