@@ -106,7 +106,8 @@ function addEngine(e) {
   const gflops = e.latency_us_median ? folded.flops / (e.latency_us_median * 1e3) : null;
   engines.push({ ...e, gflops: round(gflops, 2) });
   log(`${e.name} (${e.env}): median ${round(e.latency_us_median)} us, p90 ${round(e.latency_us_p90)} us, ` +
-      `${round(e.batch64_images_per_s, 0)} img/s, cold ${round(e.cold_start_ms)} ms, max|dp| ${e.max_abs_diff?.toExponential(2)}`);
+      `${round(e.batch64_images_per_s, 0)} img/s, cold ${round(e.cold_start_ms)} ms, max|dp| ${e.max_abs_diff?.toExponential(2)}` +
+      (e.heap_bytes ? `, WASM heap ${(e.heap_bytes / 2 ** 20).toFixed(1)} MiB` : ''));
 }
 
 function agree(name, env, probs) {
@@ -184,7 +185,7 @@ function pick(r) {
   return {
     latency_us_median: r.latency_us_median, latency_us_p90: r.latency_us_p90,
     latency_us_mean: r.latency_us_mean, calls: r.calls,
-    batch64_images_per_s: r.batch_images_per_s,
+    batch64_images_per_s: r.batch_images_per_s, heap_bytes: r.heap_bytes ?? null,
   };
 }
 
@@ -493,12 +494,12 @@ const report = {
 };
 
 const kb = (b) => (b == null ? '' : (b / 1024).toFixed(1));
-const cols = ['engine', 'env', 'median us', 'p90 us', 'img/s @64', 'cold ms', 'init ms', 'gzip KB', 'raw KB', 'GFLOP/s', 'ceiling', 'max|dp|'];
+const cols = ['engine', 'env', 'median us', 'p90 us', 'img/s @64', 'cold ms', 'init ms', 'gzip KB', 'raw KB', 'GFLOP/s', 'ceiling', 'max|dp|', 'heap MiB'];
 const rows = report.engines.map((e) => e.error ? [e.name, e.env, `FAILED: ${e.error.slice(0, 60)}`] : [
   e.name, e.env, e.latency_us_median?.toFixed(1), e.latency_us_p90?.toFixed(1),
   String(e.batch64_images_per_s), e.cold_start_ms?.toFixed(1), e.engine_init_ms?.toFixed(1), kb(e.download_bytes_gzip),
   kb(e.download_bytes), e.gflops?.toFixed(2), e.ceiling_fraction == null ? '' : `${(100 * e.ceiling_fraction).toFixed(0)}%`,
-  e.max_abs_diff?.toExponential(1),
+  e.max_abs_diff?.toExponential(1), e.heap_bytes ? (e.heap_bytes / 2 ** 20).toFixed(1) : '',
 ]);
 const width = cols.map((c, i) =>
   Math.max(c.length, ...rows.filter((r) => r.length > 3).map((r) => String(r[i] ?? '').length)));

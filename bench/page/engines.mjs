@@ -32,6 +32,8 @@ export async function makeInkread({ createModule, wasmBinary, modelBytes, maxBat
   const outPtr = M._malloc(maxBatch * classes * 4);
   return {
     classes,
+    // The WASM heap only grows: its size after timing shows what a page keeps.
+    heapBytes: () => M.HEAPU8.length,
     predict(images, n) {
       M.HEAPF32.set(images.subarray(0, n * IMAGE_FLOATS), inPtr >> 2);
       const s = M._ink_model_forward(handle, inPtr, n, outPtr);
@@ -179,6 +181,7 @@ export async function measure(engine, images, options) {
   return {
     probs,
     max_abs_diff: maxDiff,
+    heap_bytes: engine.heapBytes ? engine.heapBytes() : null,
     latency_us_median: percentile(sorted, 0.5),
     latency_us_p90: percentile(sorted, 0.9),
     latency_us_mean: us.reduce((a, b) => a + b, 0) / calls,
