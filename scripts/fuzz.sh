@@ -3,8 +3,11 @@
 # AddressSanitizer + UndefinedBehaviorSanitizer) and runs each one in turn for
 # a bounded time, starting from its committed seeds (tests/fuzz/corpus/).
 #
-#   scripts/fuzz.sh [--seconds N] [TARGET...]     (npm run fuzz -- --seconds N)
+#   scripts/fuzz.sh [--seconds N] [--seed S] [TARGET...]  (npm run fuzz -- --seconds N)
 #
+# --seed S fixes libFuzzer's random seed, so that a short run in CI explores
+# the same inputs each time (a CI run that fails is then reproducible);
+# without it every run explores new ones.
 # N is per target (default 60). TARGETs: model_load classify_image
 # classify_pixels read_number (default: all). New interesting inputs are kept
 # in build-fuzz/corpus/<target>/ (reused by the next run, never committed).
@@ -16,12 +19,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 seconds=60
+seed_args=()
 targets=()
 while (($#)); do
   case "$1" in
     --seconds) seconds="${2:?--seconds needs a number}"; shift 2 ;;
     --seconds=*) seconds="${1#*=}"; shift ;;
-    -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --seed) [[ "${2:-}" =~ ^[0-9]+$ ]] || { echo "fuzz: --seed needs a number" >&2; exit 1; }
+            seed_args=(-seed="$2"); shift 2 ;;
+    -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) echo "fuzz: unknown option '$1'" >&2; exit 1 ;;
     *) targets+=("$1"); shift ;;
   esac
@@ -51,7 +57,7 @@ for t in "${targets[@]}"; do
   [ "$t" = model_load ] && dict=tests/fuzz/model.dict
   # The first corpus directory receives new inputs; the committed seeds are read only.
   if "$bin" -max_total_time="$seconds" -timeout=20 -rss_limit_mb=2560 -print_final_stats=1 \
-       -dict="$dict" -artifact_prefix="build-fuzz/crashes/$t/" \
+       "${seed_args[@]}" -dict="$dict" -artifact_prefix="build-fuzz/crashes/$t/" \
        "build-fuzz/corpus/$t" "tests/fuzz/corpus/$t" >"$log" 2>&1; then
     runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
     speed=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log")

@@ -22,7 +22,7 @@ ctest --preset asan -j"$jobs"
 
 # Each libFuzzer target for a bounded time (npm run fuzz -- --seconds N for longer runs).
 echo "== fuzzing: every target for ${INK_FUZZ_SECONDS:-20} s (libFuzzer, ASan + UBSan)"
-bash scripts/fuzz.sh --seconds "${INK_FUZZ_SECONDS:-20}"
+bash scripts/fuzz.sh --seconds "${INK_FUZZ_SECONDS:-20}" --seed "${INK_FUZZ_SEED:-1}"
 
 echo "== fixtures"
 mkdir -p build/testdata
