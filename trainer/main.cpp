@@ -362,8 +362,12 @@ std::string model_card(const CardInfo& c) {
          (np ? std::to_string(np) : "") + " |\n";
   }
   s += "\n## Training\n\n" + c.hyper + "\n";
-  s += "Curves (also in `" + stem + ".log.csv`):\n\n![loss](" + stem + ".loss.svg)\n![accuracy](" +
-       stem + ".acc.svg)\n\n";
+  s +=
+      "Curves (also in `" + stem +
+      ".log.csv`). Training numbers are on augmented images, and the training loss includes the "
+      "label smoothing (its floor is about 0.5 at 0.1); validation numbers are plain cross-entropy "
+      "and accuracy on clean images.\n\n![loss](" +
+      stem + ".loss.svg)\n![accuracy](" + stem + ".acc.svg)\n\n";
   s += "| epoch | train loss | train acc | val loss | val acc | lr | s "
        "|\n|---|---|---|---|---|---|---|\n";
   for (const EpochLog& e : c.log)
