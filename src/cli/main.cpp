@@ -166,15 +166,22 @@ void print_result(const std::string& file, const ink_model* model, const ink_res
   std::printf("\n");
 }
 
-int cmd_predict(int argc, char** argv) {
-  std::string model_path;
+// Options shared by the commands that classify images (predict, read).
+struct ImageCommand {
   bool json = false;
-  ink_backend backend = INK_BACKEND_OPTIMIZED;
   std::vector<std::string> images;
+  ink_model* model = nullptr;
+};
+
+// Parses [--model F] [--json] [--backend B] IMAGE... and loads the model.
+// Returns kExitOk with cmd->model set, or the exit status to return.
+int open_image_command(const char* name, int argc, char** argv, ImageCommand* cmd) {
+  std::string model_path;
+  ink_backend backend = INK_BACKEND_OPTIMIZED;
   for (int i = 0; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--json") {
-      json = true;
+      cmd->json = true;
     } else if (a == "--model") {
       if (++i == argc) return usage_error("%s needs a file", "--model");
       model_path = argv[i];
@@ -194,18 +201,30 @@ int cmd_predict(int argc, char** argv) {
     } else if (a.size() > 1 && a[0] == '-' && a != "-") {
       return usage_error("unknown option '%s'", argv[i]);
     } else {
-      images.push_back(a);
+      cmd->images.push_back(a);
     }
   }
-  if (images.empty()) return usage_error("%s: no image given", "predict");
+  if (cmd->images.empty()) return usage_error("%s: no image given", name);
   if (model_path.empty()) model_path = default_model_path();
-  ink_model* model = load_model(model_path);
-  if (model == nullptr) return kExitBadInput;
-  if (ink_model_set_backend(model, backend) != INK_OK) {
+  cmd->model = load_model(model_path);
+  if (cmd->model == nullptr) return kExitBadInput;
+  if (ink_model_set_backend(cmd->model, backend) != INK_OK) {
     std::fprintf(stderr, "inkread: --backend: %s\n", ink_last_error());
-    ink_model_free(model);
+    ink_model_free(cmd->model);
+    cmd->model = nullptr;
     return kExitUsage;
   }
+  return kExitOk;
+}
+
+int cmd_predict(int argc, char** argv) {
+  ImageCommand cmd;
+  if (int status = open_image_command("predict", argc, argv, &cmd); status != kExitOk) {
+    return status;
+  }
+  ink_model* model = cmd.model;
+  const bool json = cmd.json;
+  const std::vector<std::string>& images = cmd.images;
 
   int exit_code = kExitOk;
   for (const std::string& file : images) {
@@ -282,45 +301,13 @@ void print_number(const std::string& file, const ink_model* model, const ink_num
 }
 
 int cmd_read(int argc, char** argv) {
-  std::string model_path;
-  bool json = false;
-  ink_backend backend = INK_BACKEND_OPTIMIZED;
-  std::vector<std::string> images;
-  for (int i = 0; i < argc; ++i) {
-    std::string a = argv[i];
-    if (a == "--json") {
-      json = true;
-    } else if (a == "--model") {
-      if (++i == argc) return usage_error("%s needs a file", "--model");
-      model_path = argv[i];
-    } else if (a == "--backend") {
-      if (++i == argc) return usage_error("%s needs a name", "--backend");
-      std::string b = argv[i];
-      if (b == "reference" || b == "ref") {
-        backend = INK_BACKEND_REFERENCE;
-      } else if (b == "optimized") {
-        backend = INK_BACKEND_OPTIMIZED;
-      } else if (b == "xnnpack") {
-        backend = INK_BACKEND_XNNPACK;
-      } else {
-        return usage_error("unknown backend '%s' (expected reference, optimized or xnnpack)",
-                           argv[i]);
-      }
-    } else if (a.size() > 1 && a[0] == '-' && a != "-") {
-      return usage_error("unknown option '%s'", argv[i]);
-    } else {
-      images.push_back(a);
-    }
+  ImageCommand cmd;
+  if (int status = open_image_command("read", argc, argv, &cmd); status != kExitOk) {
+    return status;
   }
-  if (images.empty()) return usage_error("%s: no image given", "read");
-  if (model_path.empty()) model_path = default_model_path();
-  ink_model* model = load_model(model_path);
-  if (model == nullptr) return kExitBadInput;
-  if (ink_model_set_backend(model, backend) != INK_OK) {
-    std::fprintf(stderr, "inkread: --backend: %s\n", ink_last_error());
-    ink_model_free(model);
-    return kExitUsage;
-  }
+  ink_model* model = cmd.model;
+  const bool json = cmd.json;
+  const std::vector<std::string>& images = cmd.images;
 
   int exit_code = kExitOk;
   ink_number_result* r = new ink_number_result;
