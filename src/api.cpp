@@ -281,6 +281,33 @@ INK_API ink_status ink_classify_image(ink_model* model, const uint8_t* bytes, si
   return classify_digit(model, digit, out);
 }
 
+INK_API ink_status ink_preprocess_stages(const uint8_t* pixels, int32_t width, int32_t height,
+                                         int32_t stride, ink_pixel_format format, uint8_t* gray,
+                                         uint8_t* ink, ink_stages* out) {
+  ink::clear_error();
+  if (pixels == nullptr || gray == nullptr || ink == nullptr || out == nullptr) {
+    return ink::set_error(INK_ERR_INVALID_ARGUMENT,
+                          "ink_preprocess_stages: pixels, gray, ink and out must not be NULL");
+  }
+  std::memset(out, 0, sizeof(*out));
+  ink::Buffer<uint8_t> gray_image;
+  uint32_t histogram[256];
+  INK_RETURN_IF_ERROR(
+      ink::to_gray_image(pixels, width, height, stride, format, &gray_image, histogram));
+  ink::InkImage ink_image;
+  INK_RETURN_IF_ERROR(ink::to_ink_image(pixels, width, height, stride, format, &ink_image));
+  const size_t count = size_t(width) * size_t(height);
+  std::memcpy(gray, gray_image.data(), count);
+  std::memcpy(ink, ink_image.pixels.data(), count);
+  out->has_ink = ink_image.has_ink ? 1 : 0;
+  out->inverted = ink_image.inverted ? 1 : 0;
+  out->threshold = ink_image.threshold;
+  out->background_level = ink_image.background_level;
+  out->ink_level = ink_image.ink_level;
+  if (!ink_image.has_ink) return INK_OK;
+  return ink::find_ink_box(ink_image, ink_image.threshold, out->box, &out->ink_pixels);
+}
+
 INK_API ink_status ink_read_number(ink_model* model, const uint8_t* pixels, int32_t width,
                                    int32_t height, int32_t stride, ink_pixel_format format,
                                    ink_number_result* out) {
@@ -348,6 +375,8 @@ static_assert(offsetof(ink_result, box) == 1064, "JS reads ink_result by offset"
 static_assert(sizeof(ink_result) == 1080, "JS reads ink_result by offset");
 
 // ink_number_result, ink_digit, ink_component, ink_segmentation: read by JS at these offsets.
+static_assert(offsetof(ink_stages, box) == 20, "JS reads ink_stages by offset");
+static_assert(sizeof(ink_stages) == 40, "JS reads ink_stages by offset");
 static_assert(sizeof(ink_digit) == 40, "JS reads ink_digit by offset");
 static_assert(offsetof(ink_digit, box) == 8, "JS reads ink_digit by offset");
 static_assert(offsetof(ink_digit, line) == 24, "JS reads ink_digit by offset");

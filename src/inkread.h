@@ -147,6 +147,28 @@ INK_API ink_status ink_classify_pixels(ink_model* model, const uint8_t* pixels, 
 INK_API ink_status ink_classify_image(ink_model* model, const uint8_t* bytes, size_t size,
                                       ink_result* out);
 
+/// The preprocessing of ink_classify_pixels() stage by stage, for a debug
+/// view. Plain data, fixed layout. [byte offsets]
+typedef struct ink_stages {
+  int32_t has_ink;           ///< [0] 0: blank or too little contrast (ink image all 0)
+  int32_t inverted;          ///< [4] 1 if the image was light ink on a dark background
+  int32_t threshold;         ///< [8] Otsu threshold on the ink image (ink is > threshold)
+  int32_t background_level;  ///< [12] gray level mapped to ink 0
+  int32_t ink_level;         ///< [16] gray level mapped to ink 255
+  int32_t box[4];            ///< [20] ink box x, y, w, h, specks ignored (zeros: none)
+  int32_t ink_pixels;        ///< [36] pixels above threshold inside the kept components
+} ink_stages;
+
+/// Fills caller buffers with the intermediate images of ink_classify_pixels():
+/// `gray` (width * height bytes, 0 = black; canvas exports with ink only in
+/// alpha composited as the core does) and `ink` (width * height bytes, 0 =
+/// background, 255 = full ink), plus the numbers in *out. No model needed; the
+/// images are exactly what the core computes, so a debug view never has to
+/// re-implement them. Same pixel conventions and limits as ink_classify_pixels().
+INK_API ink_status ink_preprocess_stages(const uint8_t* pixels, int32_t width, int32_t height,
+                                         int32_t stride, ink_pixel_format format, uint8_t* gray,
+                                         uint8_t* ink, ink_stages* out);
+
 // ---------------------------------------------------------------------------
 // Reading whole numbers: several digits, on one or more lines.
 //

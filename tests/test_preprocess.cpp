@@ -588,3 +588,65 @@ TEST_CASE("MNIST digits survive an upscale round trip", "[preprocess][mnist]") {
   CHECK(total / count < 0.04);  // measured 0.0285
   CHECK(worst < 0.08);          // measured 0.057
 }
+
+TEST_CASE("ink_preprocess_stages returns the core's own intermediate images", "[preprocess][api]") {
+  const Bytes ref = reference(7);
+  for (bool alpha_only : {false, true}) {
+    CAPTURE(alpha_only);
+    const Bytes px = alpha_only ? canvas_export(ref, 0) : opaque_rgba(ref);
+    Bytes gray(100 * 100, 1), ink(100 * 100, 1);
+    ink_stages st;
+    REQUIRE(ink_preprocess_stages(px.data(), 100, 100, 400, INK_PIXELS_RGBA, gray.data(),
+                                  ink.data(), &st) == INK_OK);
+
+    // The same images and numbers the classification path computes.
+    Bytes want_gray;
+    uint32_t hist[256];
+    ink::Buffer<uint8_t> g;
+    REQUIRE(ink::to_gray_image(px.data(), 100, 100, 400, INK_PIXELS_RGBA, &g, hist) == INK_OK);
+    want_gray.assign(g.data(), g.data() + g.size());
+    CHECK(gray == want_gray);
+    ink::InkImage want;
+    REQUIRE(ink::to_ink_image(px.data(), 100, 100, 400, INK_PIXELS_RGBA, &want) == INK_OK);
+    CHECK(ink == Bytes(want.pixels.data(), want.pixels.data() + want.pixels.size()));
+    const ink::DigitInput d = run(px, 100, 100, INK_PIXELS_RGBA);
+    REQUIRE(d.found);
+    CHECK(st.has_ink == 1);
+    CHECK(st.inverted == 0);
+    CHECK(st.threshold == d.threshold);
+    for (int i = 0; i < 4; ++i) CHECK(st.box[i] == d.box[i]);
+    CHECK(st.ink_pixels >= ink::kMinInkPixels);
+    CHECK(st.background_level == want.background_level);
+    CHECK(st.ink_level == want.ink_level);
+  }
+
+  // Light ink on dark: the ink image is the same digit, polarity reported.
+  const Bytes dark = inverted(ref);
+  Bytes gray(100 * 100), ink(100 * 100), ink_light(100 * 100);
+  ink_stages st, st_light;
+  REQUIRE(ink_preprocess_stages(dark.data(), 100, 100, 100, INK_PIXELS_GRAY, gray.data(),
+                                ink.data(), &st) == INK_OK);
+  REQUIRE(ink_preprocess_stages(ref.data(), 100, 100, 100, INK_PIXELS_GRAY, gray.data(),
+                                ink_light.data(), &st_light) == INK_OK);
+  CHECK(st.inverted == 1);
+  CHECK(ink == ink_light);
+  CHECK(gray == ref);  // the last call's gray image is the input itself
+
+  // A blank canvas: no ink, zero box, all-zero ink image.
+  const Bytes blank(64 * 64, 255);
+  Bytes blank_ink(64 * 64, 9), blank_gray(64 * 64);
+  REQUIRE(ink_preprocess_stages(blank.data(), 64, 64, 64, INK_PIXELS_GRAY, blank_gray.data(),
+                                blank_ink.data(), &st) == INK_OK);
+  CHECK(st.has_ink == 0);
+  CHECK(st.box[2] == 0);
+  CHECK(std::all_of(blank_ink.begin(), blank_ink.end(), [](uint8_t v) { return v == 0; }));
+
+  // Bad arguments: a status and a message, nothing written past the buffers.
+  CHECK(ink_preprocess_stages(ref.data(), 100, 100, 100, INK_PIXELS_GRAY, nullptr, ink.data(),
+                              &st) == INK_ERR_INVALID_ARGUMENT);
+  CHECK(std::string(ink_last_error()).find("must not be NULL") != std::string::npos);
+  CHECK(ink_preprocess_stages(ref.data(), 0, 100, 100, INK_PIXELS_GRAY, gray.data(), ink.data(),
+                              &st) == INK_ERR_INVALID_ARGUMENT);
+  CHECK(ink_preprocess_stages(ref.data(), 8000, 8000, 8000, INK_PIXELS_GRAY, gray.data(),
+                              ink.data(), &st) == INK_ERR_LIMIT);
+}

@@ -554,12 +554,21 @@ $('export-csv').addEventListener('click', () => {
 let debugToken = 0;
 async function renderDebug() {
   const token = ++debugToken; // a newer call wins: decoding an upload takes a while
-  const { renderStages } = await import('./debug.js');
+  const { renderStages, shrink } = await import('./debug.js');
   const { result } = view;
   let source = null;
   if (result && view.kind === 'drawing' && !pad.isEmpty) source = pad.pixels();
   if (result && view.kind === 'upload') source = await decodeForDisplay(view.record.file);
-  if (token === debugToken) renderStages($('stages'), $('stages-info'), source, result);
+  let shown = null;
+  if (source) {
+    const { image, scale } = shrink(source);
+    try {
+      shown = { image, scale, stages: await call('stages', { image }) };
+    } catch {
+      shown = null; // the worker restarted meanwhile: show the model input alone
+    }
+  }
+  if (token === debugToken) renderStages($('stages'), $('stages-info'), shown, result);
 }
 
 async function decodeForDisplay(file) {

@@ -36,6 +36,9 @@ const DIGIT = { label: 0, confidence: 4, box: 8, line: 24, flags: 28 };
 /** Layout of ink_segmentation and ink_component. */
 const SEGMENTATION = { size: 36, width: 0, height: 4, scale: 8, inverted: 12, noiseFloor: 16, otsu: 20,
   digitHeight: 24, numComponents: 28, numGroups: 32 };
+/** Layout of ink_stages. */
+const STAGES = { size: 40, hasInk: 0, inverted: 4, threshold: 8, backgroundLevel: 12, inkLevel: 16,
+  box: 20, inkPixels: 36 };
 const COMPONENT = { size: 28, box: 0, area: 16, kind: 20, group: 24 };
 const COMPONENT_KINDS = ['digit', 'speck', 'line', 'border', 'blob'];
 /** Components reported by segment() at most. */
@@ -179,6 +182,52 @@ class Recognizer {
     return this.#withInput(bytes, 'ink_classify_image', (M, ptr, result) =>
       M._ink_classify_image(this.#handle, ptr, bytes.byteLength, result),
     );
+  }
+
+  /**
+   * The preprocessing of classifyPixels() stage by stage, for a debug view:
+   * { width, height, gray, ink, hasInk, inverted, threshold, backgroundLevel,
+   * inkLevel, box: [x, y, w, h], inkPixels }. `gray` (0 = black) and `ink`
+   * (0 = background, 255 = full ink) are width x height bytes, computed by the
+   * core exactly as classification computes them. No model is involved.
+   */
+  async preprocessStages(image) {
+    this.#checkOpen('preprocessStages');
+    const pixels = asPixels(image, 'preprocessStages');
+    if (!pixels) throw new TypeError('preprocessStages: expected { width, height, data }');
+    const M = this.#M;
+    const fn = 'ink_preprocess_stages';
+    const { width, height, bytes, format } = pixels;
+    const count = width * height;
+    const data = malloc(M, bytes.byteLength, fn);
+    let gray = 0, ink = 0, out = 0;
+    try {
+      gray = malloc(M, count, fn);
+      ink = malloc(M, count, fn);
+      out = malloc(M, STAGES.size, fn);
+      M.HEAPU8.set(bytes, data);
+      const status = M._ink_preprocess_stages(data, width, height, width * format, format, gray, ink, out);
+      if (status !== 0) throw lastError(M, fn, status);
+      const i32 = (offset) => M.HEAP32[(out + offset) >> 2];
+      return {
+        width,
+        height,
+        gray: M.HEAPU8.slice(gray, gray + count),
+        ink: M.HEAPU8.slice(ink, ink + count),
+        hasInk: i32(STAGES.hasInk) === 1,
+        inverted: i32(STAGES.inverted) === 1,
+        threshold: i32(STAGES.threshold),
+        backgroundLevel: i32(STAGES.backgroundLevel),
+        inkLevel: i32(STAGES.inkLevel),
+        box: [0, 1, 2, 3].map((j) => i32(STAGES.box + 4 * j)),
+        inkPixels: i32(STAGES.inkPixels),
+      };
+    } finally {
+      M._free(out);
+      M._free(ink);
+      M._free(gray);
+      M._free(data);
+    }
   }
 
   /**

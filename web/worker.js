@@ -2,6 +2,7 @@
 // messages out: { id, ok: true, result } or { id, ok: false, error, aborted }.
 //   init    { model: URL, build: 'simd' | 'baseline' }  -> build, labels, metadata, modelBytes, version
 //   pixels  { image: { width, height, data } }          -> a result (inkread.js)
+//   stages  { image: { width, height, data } }          -> the preprocessing stages (debug view)
 //   image   { bytes, mime }                              -> a result; decoded by the core (stb_image),
 //           or by the browser for formats the core does not read (WebP, AVIF...)
 import { createRecognizer } from './inkread.js';
@@ -44,6 +45,8 @@ async function handle(message) {
     }
     case 'pixels':
       return recognizer.classifyPixels(message.image);
+    case 'stages':
+      return recognizer.preprocessStages(message.image);
     case 'image':
       return classifyEncoded(message.bytes, message.mime);
     default:
@@ -56,7 +59,7 @@ self.onmessage = async ({ data }) => {
   try {
     if (data.type !== 'init' && !recognizer) throw new Error('worker: model not loaded yet');
     const result = await handle(data);
-    const transfer = result?.input28 ? [result.input28.buffer] : [];
+    const transfer = [result?.input28, result?.gray, result?.ink].filter(Boolean).map((a) => a.buffer);
     self.postMessage({ id: data.id, ok: true, result }, transfer);
   } catch (error) {
     // A WASM trap (abort, out of bounds) leaves the instance unusable: the

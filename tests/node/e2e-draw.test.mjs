@@ -175,7 +175,18 @@ test('light and dark mode: colors follow the system and the toggle; digits are r
     const r = await result(page);
     if (trained) assert.equal(r.prediction, '3');
     await page.click('#debug summary');
-    await page.waitForSelector('#stages figure');
+    // Four stages, the gray and ink images computed by the core in the worker.
+    await page.waitForFunction(() => document.querySelectorAll('#stages figure').length === 4);
+    const captions = await page.$$eval('#stages figcaption', (cs) => cs.map((c) => c.textContent));
+    assert.deepEqual(captions.map((c) => c.replace(/\d+$/, 'N')),
+      ['1. Grayscale', '2. Ink above threshold N', '3. Ink and crop box', '4. Centered 28×N']);
+    const inkShown = await page.$eval('#stages figure:nth-child(3) canvas', (c) => {
+      const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+      let lit = 0;
+      for (let i = 0; i < d.length; i += 4) if (d[i + 1] > 128) lit++;
+      return lit;
+    });
+    assert.ok(inkShown > 50, `the ink image shows the strokes (${inkShown} bright pixels)`);
     await page.click('#model-card summary');
     await page.waitForSelector('#model-card-body dl');
     await page.evaluate(() => window.scrollTo(0, 0));

@@ -65,3 +65,29 @@ for (const build of BUILDS) {
     await assert.rejects(recognizerFromBytes(build, new Uint8Array(0)), /INK_ERR_INVALID_ARGUMENT/);
   });
 }
+
+for (const build of BUILDS) {
+  test(`${build} build: preprocessStages gives the images and numbers classification used`, async () => {
+    const r = await recognizerFor(build, models[0]);
+    const cases = expected.cases.filter((c) => c.kind !== 'image' && c.model === models[0]);
+    assert.ok(cases.length >= 3, 'fixture cases with raw pixels');
+    for (const c of cases) {
+      const data = new Uint8Array(await readFile(`${TESTDATA}${c.file}`));
+      const image = { width: c.width, height: c.height, data };
+      const got = await r.classifyPixels(image);
+      const st = await r.preprocessStages(image);
+      assert.equal(st.gray.length, c.width * c.height, c.file);
+      assert.equal(st.ink.length, c.width * c.height, c.file);
+      assert.equal(st.inverted, got.inverted, `${c.file}: inverted`);
+      assert.equal(st.threshold, got.threshold, `${c.file}: threshold`);
+      if (got.found) assert.deepEqual(st.box, got.box, `${c.file}: box`);
+      if (data.length === c.width * c.height) assert.deepEqual(st.gray, data, `${c.file}: gray`);
+      // The ink image is 0 on the background side of the levels and 255 beyond the ink level.
+      if (st.hasInk) assert.ok(st.ink.some((v) => v === 255) && st.ink.some((v) => v === 0), c.file);
+      else assert.ok(st.ink.every((v) => v === 0), c.file);
+    }
+    await assert.rejects(r.preprocessStages({ width: 3, height: 3, data: new Uint8Array(5) }), /needs 36 RGBA/);
+    await assert.rejects(r.preprocessStages(new Uint8Array(4)), /expected \{ width, height, data \}/);
+    r.free();
+  });
+}
