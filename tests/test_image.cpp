@@ -18,57 +18,6 @@ namespace {
 
 using Bytes = std::vector<uint8_t>;
 
-uint32_t crc32(const uint8_t* p, size_t n) {
-  uint32_t c = 0xffffffffu;
-  for (size_t i = 0; i < n; ++i) {
-    c ^= p[i];
-    for (int k = 0; k < 8; ++k) c = (c >> 1) ^ (0xedb88320u & (0u - (c & 1u)));
-  }
-  return c ^ 0xffffffffu;
-}
-
-void put_be32(Bytes* b, uint32_t v) {
-  for (int s = 24; s >= 0; s -= 8) b->push_back(uint8_t(v >> s));
-}
-
-void put_chunk(Bytes* png, const char* type, const Bytes& data) {
-  put_be32(png, uint32_t(data.size()));
-  size_t start = png->size();
-  png->insert(png->end(), type, type + 4);
-  png->insert(png->end(), data.begin(), data.end());
-  put_be32(png, crc32(png->data() + start, png->size() - start));
-}
-
-// A PNG written by hand: any IHDR, and the scanlines (each starting with its
-// filter byte) in one zlib stream of stored (uncompressed) deflate blocks.
-Bytes make_png(uint32_t width, uint32_t height, uint8_t bit_depth, uint8_t color_type,
-               const Bytes& scanlines) {
-  Bytes png = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
-  Bytes ihdr;
-  put_be32(&ihdr, width);
-  put_be32(&ihdr, height);
-  ihdr.insert(ihdr.end(), {bit_depth, color_type, 0, 0, 0});
-  put_chunk(&png, "IHDR", ihdr);
-  Bytes z = {0x78, 0x01};
-  size_t pos = 0;
-  do {
-    size_t n = std::min<size_t>(scanlines.size() - pos, 65535);
-    bool last = pos + n == scanlines.size();
-    z.insert(z.end(), {uint8_t(last), uint8_t(n), uint8_t(n >> 8), uint8_t(~n), uint8_t(~n >> 8)});
-    z.insert(z.end(), scanlines.begin() + long(pos), scanlines.begin() + long(pos + n));
-    pos += n;
-  } while (pos < scanlines.size());
-  uint32_t a = 1, b = 0;
-  for (uint8_t v : scanlines) {
-    a = (a + v) % 65521;
-    b = (b + a) % 65521;
-  }
-  put_be32(&z, b << 16 | a);
-  put_chunk(&png, "IDAT", z);
-  put_chunk(&png, "IEND", {});
-  return png;
-}
-
 // A small test picture: a digit on paper, as gray and as RGBA with colors
 // and a varying alpha, so that channel mix-ups show.
 struct Picture {
@@ -190,64 +139,56 @@ const uint8_t kGif4x2[] = {
 
 }  // namespace
 
-TEST_CASE("PNG, BMP and JPEG written by stb_image_write decode to their pixels", "[image]") {
-  Picture p = make_picture(37, 23);  // odd sizes: BMP row padding, JPEG partial blocks
+namespace {
 
-  SECTION("gray PNG is exact") {
-    ink::DecodedImage img;
-    REQUIRE(decode(ink_test::encode_image(p.gray, p.w, p.h, 1, "png"), &img) == INK_OK);
-    REQUIRE(img.width == p.w);
-    REQUIRE(img.height == p.h);
-    for (size_t i = 0; i < p.gray.size(); ++i) {
-      INFO("pixel " << i);
-      REQUIRE(img.rgba[4 * i + 0] == p.gray[i]);
-      REQUIRE(img.rgba[4 * i + 1] == p.gray[i]);
-      REQUIRE(img.rgba[4 * i + 2] == p.gray[i]);
-      REQUIRE(img.rgba[4 * i + 3] == 255);
-    }
+// Encodes the picture's gray (channels 1) or RGBA (4) pixels as `format` and
+// decodes them again; the size must survive.
+ink::DecodedImage round_trip(const Picture& p, int channels, const char* format) {
+  ink::DecodedImage img;
+  INFO(format << ", " << channels << " channels");
+  REQUIRE(
+      decode(ink_test::encode_image(channels == 1 ? p.gray : p.rgba, p.w, p.h, channels, format),
+             &img) == INK_OK);
+  REQUIRE(img.width == p.w);
+  REQUIRE(img.height == p.h);
+  return img;
+}
+
+// Gray bytes as the decoder returns them: RGBA with R = G = B and opaque alpha.
+Bytes gray_as_rgba(const Bytes& gray) {
+  Bytes out;
+  for (uint8_t g : gray) out.insert(out.end(), {g, g, g, 255});
+  return out;
+}
+
+Bytes rgba_of(const ink::DecodedImage& img) {
+  return Bytes(img.rgba.data(), img.rgba.data() + img.rgba.size());
+}
+
+}  // namespace
+
+TEST_CASE("PNG, BMP and JPEG written by stb_image_write decode to their pixels", "[image]") {
+  const Picture p = make_picture(37, 23);  // odd sizes: BMP row padding, JPEG partial blocks
+
+  // Lossless formats are exact, alpha included; gray BMP is stored as 24-bit.
+  CHECK(rgba_of(round_trip(p, 1, "png")) == gray_as_rgba(p.gray));
+  CHECK(rgba_of(round_trip(p, 4, "png")) == p.rgba);
+  CHECK(rgba_of(round_trip(p, 4, "bmp")) == p.rgba);
+  CHECK(rgba_of(round_trip(p, 1, "bmp")) == gray_as_rgba(p.gray));
+
+  // JPEG is close.
+  const ink::DecodedImage img = round_trip(p, 1, "jpg");
+  double sum = 0;
+  int worst = 0;
+  for (size_t i = 0; i < p.gray.size(); ++i) {
+    int d = std::abs(int(img.rgba[4 * i]) - int(p.gray[i]));
+    sum += d;
+    worst = std::max(worst, d);
+    REQUIRE(img.rgba[4 * i + 3] == 255);
   }
-  SECTION("RGBA PNG is exact, alpha included") {
-    ink::DecodedImage img;
-    REQUIRE(decode(ink_test::encode_image(p.rgba, p.w, p.h, 4, "png"), &img) == INK_OK);
-    REQUIRE(img.width == p.w);
-    REQUIRE(img.height == p.h);
-    REQUIRE(std::memcmp(img.rgba.data(), p.rgba.data(), p.rgba.size()) == 0);
-  }
-  SECTION("RGBA BMP is exact") {
-    ink::DecodedImage img;
-    REQUIRE(decode(ink_test::encode_image(p.rgba, p.w, p.h, 4, "bmp"), &img) == INK_OK);
-    REQUIRE(img.width == p.w);
-    REQUIRE(img.height == p.h);
-    REQUIRE(std::memcmp(img.rgba.data(), p.rgba.data(), p.rgba.size()) == 0);
-  }
-  SECTION("gray BMP (24-bit) is exact") {
-    ink::DecodedImage img;
-    REQUIRE(decode(ink_test::encode_image(p.gray, p.w, p.h, 1, "bmp"), &img) == INK_OK);
-    REQUIRE(img.width == p.w);
-    for (size_t i = 0; i < p.gray.size(); ++i) {
-      INFO("pixel " << i);
-      REQUIRE(img.rgba[4 * i + 0] == p.gray[i]);
-      REQUIRE(img.rgba[4 * i + 2] == p.gray[i]);
-      REQUIRE(img.rgba[4 * i + 3] == 255);
-    }
-  }
-  SECTION("gray JPEG is close") {
-    ink::DecodedImage img;
-    REQUIRE(decode(ink_test::encode_image(p.gray, p.w, p.h, 1, "jpg"), &img) == INK_OK);
-    REQUIRE(img.width == p.w);
-    REQUIRE(img.height == p.h);
-    double sum = 0;
-    int worst = 0;
-    for (size_t i = 0; i < p.gray.size(); ++i) {
-      int d = std::abs(int(img.rgba[4 * i]) - int(p.gray[i]));
-      sum += d;
-      worst = std::max(worst, d);
-      REQUIRE(img.rgba[4 * i + 3] == 255);
-    }
-    INFO("mean abs diff " << sum / double(p.gray.size()) << ", max " << worst);
-    CHECK(sum / double(p.gray.size()) < 3.0);  // measured 1.6 at quality 92
-    CHECK(worst < 48);                         // measured 35 (ringing at the pen's edge)
-  }
+  INFO("mean abs diff " << sum / double(p.gray.size()) << ", max " << worst);
+  CHECK(sum / double(p.gray.size()) < 3.0);  // measured 1.6 at quality 92
+  CHECK(worst < 48);                         // measured 35 (ringing at the pen's edge)
 }
 
 TEST_CASE("1x1 images decode", "[image]") {
@@ -271,7 +212,7 @@ TEST_CASE("hand-made PNGs: 16-bit gray, palette, gray+alpha", "[image]") {
   SECTION("16-bit gray keeps the high byte") {
     Bytes rows = {0, 0x12, 0x34, 0xff, 0xff, 0, 0x80, 0x00, 0x00, 0x01};
     ink::DecodedImage img;
-    REQUIRE(decode(make_png(2, 2, 16, 0, rows), &img) == INK_OK);
+    REQUIRE(decode(ink_test::make_stored_png(2, 2, 16, 0, rows), &img) == INK_OK);
     REQUIRE((img.width == 2 && img.height == 2));
     CHECK(img.rgba[0] == 0x12);
     CHECK(img.rgba[4] == 0xff);
@@ -282,12 +223,12 @@ TEST_CASE("hand-made PNGs: 16-bit gray, palette, gray+alpha", "[image]") {
   SECTION("gray + alpha") {
     Bytes rows = {0, 10, 200, 250, 0};
     ink::DecodedImage img;
-    REQUIRE(decode(make_png(2, 1, 8, 4, rows), &img) == INK_OK);
+    REQUIRE(decode(ink_test::make_stored_png(2, 1, 8, 4, rows), &img) == INK_OK);
     const uint8_t want[8] = {10, 10, 10, 200, 250, 250, 250, 0};
     CHECK(std::memcmp(img.rgba.data(), want, 8) == 0);
   }
   SECTION("CRC errors are not fatal (stb does not check CRCs)") {
-    Bytes png = make_png(1, 1, 8, 0, {0, 77});
+    Bytes png = ink_test::make_stored_png(1, 1, 8, 0, {0, 77});
     png[29] ^= 0xff;  // IHDR CRC
     ink::DecodedImage img;
     REQUIRE(decode(png, &img) == INK_OK);
@@ -446,7 +387,7 @@ TEST_CASE("empty, unknown and oversized inputs", "[image]") {
 TEST_CASE("headers claiming huge images are rejected before decoding", "[image]") {
   ink::DecodedImage img;
   SECTION("PNG 100000x100000, valid CRC") {
-    CHECK(decode(make_png(100000, 100000, 8, 0, {0, 0}), &img) == INK_ERR_LIMIT);
+    CHECK(decode(ink_test::make_stored_png(100000, 100000, 8, 0, {0, 0}), &img) == INK_ERR_LIMIT);
     CHECK(last_error() ==
           "PNG image is 100000 pixels wide, more than the limit of 16384 (INK_MAX_IMAGE_SIDE)");
   }
@@ -459,12 +400,12 @@ TEST_CASE("headers claiming huge images are rejected before decoding", "[image]"
     CHECK(ink::probe_image(png.data(), png.size(), &w, &h) == INK_ERR_LIMIT);
   }
   SECTION("PNG within the side limit but over the pixel limit") {
-    CHECK(decode(make_png(16384, 16384, 8, 0, {0, 0}), &img) == INK_ERR_LIMIT);
+    CHECK(decode(ink_test::make_stored_png(16384, 16384, 8, 0, {0, 0}), &img) == INK_ERR_LIMIT);
     CHECK(last_error().find("INK_MAX_IMAGE_PIXELS") != std::string::npos);
-    CHECK(decode(make_png(8000, 6000, 8, 0, {0, 0}), &img) == INK_ERR_LIMIT);
+    CHECK(decode(ink_test::make_stored_png(8000, 6000, 8, 0, {0, 0}), &img) == INK_ERR_LIMIT);
   }
   SECTION("PNG with zero width") {
-    CHECK(decode(make_png(0, 5, 8, 0, {0}), &img) == INK_ERR_BAD_IMAGE);
+    CHECK(decode(ink_test::make_stored_png(0, 5, 8, 0, {0}), &img) == INK_ERR_BAD_IMAGE);
   }
   SECTION("BMP 1x40000 and a negative (top-down) INT_MIN height") {
     Bytes bmp = ink_test::encode_image({0, 0, 0}, 1, 1, 1, "bmp");
@@ -500,50 +441,6 @@ TEST_CASE("headers claiming huge images are rejected before decoding", "[image]"
 
 namespace {
 
-// An APP1 "Exif" segment holding IFD0 with one entry, inserted after SOI.
-// Make, then tag 0x0112 (orientation), type 3 (SHORT), count 1, unless
-// overridden.
-Bytes with_exif(const Bytes& jpg, bool big_endian, uint32_t orientation, uint16_t type = 3,
-                uint32_t ifd_offset = 8, uint16_t entries = 2) {
-  Bytes tiff;
-  auto u16 = [&](uint32_t v) {
-    if (big_endian) {
-      tiff.insert(tiff.end(), {uint8_t(v >> 8), uint8_t(v)});
-    } else {
-      tiff.insert(tiff.end(), {uint8_t(v), uint8_t(v >> 8)});
-    }
-  };
-  auto u32 = [&](uint32_t v) {
-    if (big_endian) {
-      u16(v >> 16), u16(v & 0xffff);
-    } else {
-      u16(v & 0xffff), u16(v >> 16);
-    }
-  };
-  tiff.insert(tiff.end(), big_endian ? "MM" : "II", (big_endian ? "MM" : "II") + 2);
-  u16(42);
-  u32(ifd_offset);
-  u16(entries);
-  u16(0x010f);  // Make (ASCII, 4 bytes inline): an entry before the one we want
-  u16(2);
-  u32(4);
-  tiff.insert(tiff.end(), {'i', 'n', 'k', 0});
-  u16(0x0112);
-  u16(type);
-  u32(1);
-  u16(orientation);
-  u16(0);
-  u32(0);  // no next IFD
-  Bytes seg = {'E', 'x', 'i', 'f', 0, 0};
-  seg.insert(seg.end(), tiff.begin(), tiff.end());
-  Bytes out(jpg.begin(), jpg.begin() + 2);
-  const size_t length = seg.size() + 2;
-  out.insert(out.end(), {0xff, 0xe1, uint8_t(length >> 8), uint8_t(length)});
-  out.insert(out.end(), seg.begin(), seg.end());
-  out.insert(out.end(), jpg.begin() + 2, jpg.end());
-  return out;
-}
-
 // The display pixel (x, y) of an image stored as `img` with EXIF orientation o.
 const uint8_t* stored_pixel(const ink::DecodedImage& img, int o, int x, int y) {
   const int w = img.width, h = img.height;
@@ -568,7 +465,7 @@ TEST_CASE("EXIF orientation is applied to JPEGs", "[image][exif]") {
   for (bool big_endian : {false, true}) {
     for (uint32_t o = 1; o <= 8; ++o) {
       INFO("orientation " << o << (big_endian ? " (MM)" : " (II)"));
-      const Bytes file = with_exif(jpg, big_endian, o);
+      const Bytes file = ink_test::with_exif(jpg, big_endian, o);
       ink::DecodedImage img;
       REQUIRE(decode(file, &img) == INK_OK);
       const bool swapped = o >= 5;
@@ -596,11 +493,11 @@ TEST_CASE("malformed EXIF blocks are ignored", "[image][exif]") {
   ink::DecodedImage plain;
   REQUIRE(decode(jpg, &plain) == INK_OK);
   const Bytes cases[] = {
-      with_exif(jpg, false, 9),                 // orientation out of range
-      with_exif(jpg, false, 0),                 // orientation 0
-      with_exif(jpg, true, 6, 4),               // LONG instead of SHORT
-      with_exif(jpg, false, 6, 3, 0xfffffff0),  // IFD0 beyond the segment
-      with_exif(jpg, true, 6, 3, 2),            // IFD0 overlapping the header
+      ink_test::with_exif(jpg, false, 9),                 // orientation out of range
+      ink_test::with_exif(jpg, false, 0),                 // orientation 0
+      ink_test::with_exif(jpg, true, 6, 4),               // LONG instead of SHORT
+      ink_test::with_exif(jpg, false, 6, 3, 0xfffffff0),  // IFD0 beyond the segment
+      ink_test::with_exif(jpg, true, 6, 3, 2),            // IFD0 overlapping the header
   };
   for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); ++i) {
     INFO("case " << i);
@@ -611,7 +508,7 @@ TEST_CASE("malformed EXIF blocks are ignored", "[image][exif]") {
   }
   // Every truncation of the EXIF block itself (segment length kept
   // consistent) is ignored too, never read past.
-  const Bytes full = with_exif(jpg, false, 6);
+  const Bytes full = ink_test::with_exif(jpg, false, 6);
   const size_t seg_len = size_t(full[4]) << 8 | full[5];
   for (size_t cut = 2; cut < seg_len; ++cut) {
     Bytes b(full.begin(), full.begin() + 6);

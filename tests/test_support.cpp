@@ -268,4 +268,91 @@ bool write_file(const std::string& path, const std::vector<uint8_t>& bytes) {
   return std::fclose(f) == 0 && ok;
 }
 
+void put_be32(std::vector<uint8_t>* b, uint32_t v) {
+  for (int s = 24; s >= 0; s -= 8) b->push_back(uint8_t(v >> s));
+}
+
+void put_png_chunk(std::vector<uint8_t>* png, const char* type, const std::vector<uint8_t>& data) {
+  put_be32(png, uint32_t(data.size()));
+  const size_t start = png->size();
+  png->insert(png->end(), type, type + 4);
+  png->insert(png->end(), data.begin(), data.end());
+  put_be32(png, ink::crc32(png->data() + start, png->size() - start));
+}
+
+std::vector<uint8_t> make_stored_png(
+    uint32_t width, uint32_t height, uint8_t depth, uint8_t color_type,
+    const std::vector<uint8_t>& scanlines,
+    const std::vector<std::pair<const char*, std::vector<uint8_t>>>& before_idat) {
+  std::vector<uint8_t> png = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+  std::vector<uint8_t> ihdr;
+  put_be32(&ihdr, width);
+  put_be32(&ihdr, height);
+  ihdr.insert(ihdr.end(), {depth, color_type, 0, 0, 0});
+  put_png_chunk(&png, "IHDR", ihdr);
+  for (const auto& chunk : before_idat) put_png_chunk(&png, chunk.first, chunk.second);
+  std::vector<uint8_t> z = {0x78, 0x01};
+  size_t pos = 0;
+  do {
+    const size_t n = std::min<size_t>(scanlines.size() - pos, 65535);
+    const bool last = pos + n == scanlines.size();
+    z.insert(z.end(), {uint8_t(last), uint8_t(n), uint8_t(n >> 8), uint8_t(~n), uint8_t(~n >> 8)});
+    z.insert(z.end(), scanlines.begin() + long(pos), scanlines.begin() + long(pos + n));
+    pos += n;
+  } while (pos < scanlines.size());
+  uint32_t a = 1, b = 0;
+  for (uint8_t v : scanlines) {
+    a = (a + v) % 65521;
+    b = (b + a) % 65521;
+  }
+  put_be32(&z, b << 16 | a);
+  put_png_chunk(&png, "IDAT", z);
+  put_png_chunk(&png, "IEND", {});
+  return png;
+}
+
+std::vector<uint8_t> with_exif(const std::vector<uint8_t>& jpg, bool big_endian,
+                               uint32_t orientation, uint16_t type, uint32_t ifd_offset,
+                               bool make_entry) {
+  std::vector<uint8_t> tiff;
+  auto u16 = [&](uint32_t v) {
+    if (big_endian) {
+      tiff.insert(tiff.end(), {uint8_t(v >> 8), uint8_t(v)});
+    } else {
+      tiff.insert(tiff.end(), {uint8_t(v), uint8_t(v >> 8)});
+    }
+  };
+  auto u32 = [&](uint32_t v) {
+    if (big_endian) {
+      u16(v >> 16), u16(v & 0xffff);
+    } else {
+      u16(v & 0xffff), u16(v >> 16);
+    }
+  };
+  tiff.insert(tiff.end(), big_endian ? "MM" : "II", (big_endian ? "MM" : "II") + 2);
+  u16(42);
+  u32(ifd_offset);
+  u16(make_entry ? 2 : 1);
+  if (make_entry) {
+    u16(0x010f);  // Make (ASCII, 4 bytes inline): an entry before the one we want
+    u16(2);
+    u32(4);
+    tiff.insert(tiff.end(), {'i', 'n', 'k', 0});
+  }
+  u16(0x0112);
+  u16(type);
+  u32(1);
+  u16(orientation);
+  u16(0);
+  u32(0);  // no next IFD
+  std::vector<uint8_t> seg = {'E', 'x', 'i', 'f', 0, 0};
+  seg.insert(seg.end(), tiff.begin(), tiff.end());
+  std::vector<uint8_t> out(jpg.begin(), jpg.begin() + 2);
+  const size_t length = seg.size() + 2;
+  out.insert(out.end(), {0xff, 0xe1, uint8_t(length >> 8), uint8_t(length)});
+  out.insert(out.end(), seg.begin(), seg.end());
+  out.insert(out.end(), jpg.begin() + 2, jpg.end());
+  return out;
+}
+
 }  // namespace ink_test

@@ -93,52 +93,6 @@ Bytes gray_to_channels(const Bytes& gray, int channels) {
   return out;
 }
 
-// ---------------------------------------------------------------- PNG
-
-void put_be32(Bytes* b, uint32_t v) {
-  for (int s = 24; s >= 0; s -= 8) b->push_back(uint8_t(v >> s));
-}
-
-void put_chunk(Bytes* png, const char* type, const Bytes& data) {
-  put_be32(png, uint32_t(data.size()));
-  const size_t start = png->size();
-  png->insert(png->end(), type, type + 4);
-  png->insert(png->end(), data.begin(), data.end());
-  put_be32(png, ink::crc32(png->data() + start, png->size() - start));
-}
-
-// A PNG with any IHDR; `scanlines` (each with its filter byte) go into one
-// zlib stream of stored deflate blocks. `before_idat` chunks (PLTE, ...) first.
-Bytes make_png(uint32_t width, uint32_t height, uint8_t depth, uint8_t color_type,
-               const Bytes& scanlines,
-               const std::vector<std::pair<const char*, Bytes>>& before_idat = {}) {
-  Bytes png = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
-  Bytes ihdr;
-  put_be32(&ihdr, width);
-  put_be32(&ihdr, height);
-  ihdr.insert(ihdr.end(), {depth, color_type, 0, 0, 0});
-  put_chunk(&png, "IHDR", ihdr);
-  for (const auto& chunk : before_idat) put_chunk(&png, chunk.first, chunk.second);
-  Bytes z = {0x78, 0x01};
-  size_t pos = 0;
-  do {
-    const size_t n = std::min<size_t>(scanlines.size() - pos, 65535);
-    const bool last = pos + n == scanlines.size();
-    z.insert(z.end(), {uint8_t(last), uint8_t(n), uint8_t(n >> 8), uint8_t(~n), uint8_t(~n >> 8)});
-    z.insert(z.end(), scanlines.begin() + long(pos), scanlines.begin() + long(pos + n));
-    pos += n;
-  } while (pos < scanlines.size());
-  uint32_t a = 1, b = 0;
-  for (uint8_t v : scanlines) {
-    a = (a + v) % 65521;
-    b = (b + a) % 65521;
-  }
-  put_be32(&z, b << 16 | a);
-  put_chunk(&png, "IDAT", z);
-  put_chunk(&png, "IEND", {});
-  return png;
-}
-
 // ---------------------------------------------------------------- GIF
 
 // LZW with 8-bit codes: every code is a literal, written 9 bits wide, with a
@@ -203,42 +157,6 @@ Bytes make_gif(int width, int height, const std::vector<Bytes>& frames) {
 }
 
 // ---------------------------------------------------------------- JPEG
-
-// An APP1 "Exif" segment after SOI: IFD0 with the orientation tag (0x0112,
-// SHORT, count 1), in little-endian ("II") or big-endian ("MM") TIFF order.
-// ifd_offset other than 8 makes a broken block that readers must ignore.
-Bytes with_exif(const Bytes& jpg, bool big_endian, uint16_t orientation, uint32_t ifd_offset = 8) {
-  Bytes t;
-  auto u16 = [&](uint32_t v) {
-    if (big_endian) {
-      t.insert(t.end(), {uint8_t(v >> 8), uint8_t(v)});
-    } else {
-      t.insert(t.end(), {uint8_t(v), uint8_t(v >> 8)});
-    }
-  };
-  auto u32 = [&](uint32_t v) {
-    u16(big_endian ? v >> 16 : v & 0xffff);
-    u16(big_endian ? v & 0xffff : v >> 16);
-  };
-  t.insert(t.end(), {uint8_t(big_endian ? 'M' : 'I'), uint8_t(big_endian ? 'M' : 'I')});
-  u16(42);
-  u32(ifd_offset);
-  u16(1);
-  u16(0x0112);
-  u16(3);
-  u32(1);
-  u16(orientation);
-  u16(0);
-  u32(0);
-  Bytes seg = {'E', 'x', 'i', 'f', 0, 0};
-  seg.insert(seg.end(), t.begin(), t.end());
-  Bytes out(jpg.begin(), jpg.begin() + 2);
-  const size_t length = seg.size() + 2;
-  out.insert(out.end(), {0xff, 0xe1, uint8_t(length >> 8), uint8_t(length)});
-  out.insert(out.end(), seg.begin(), seg.end());
-  out.insert(out.end(), jpg.begin() + 2, jpg.end());
-  return out;
-}
 
 size_t find_marker(const Bytes& jpg, uint8_t marker) {
   for (size_t i = 2; i + 1 < jpg.size(); ++i) {
@@ -383,7 +301,7 @@ int main(int argc, char** argv) {
         rows.insert(rows.end(), {uint8_t(v >> 8), uint8_t(v)});
       }
     }
-    digit("gray16.png", "16-bit gray PNG", label, make_png(56, 56, 16, 0, rows));
+    digit("gray16.png", "16-bit gray PNG", label, ink_test::make_stored_png(56, 56, 16, 0, rows));
   }
   {
     Bytes ink = upscale(mnist.digit(123, &label), 28, 2);
@@ -397,7 +315,7 @@ int main(int argc, char** argv) {
       rows.insert(rows.end(), ink.begin() + y * 56, ink.begin() + (y + 1) * 56);
     }
     digit("palette.png", "8-bit palette PNG (color type 3)", label,
-          make_png(56, 56, 8, 3, rows, {{"PLTE", palette}}));
+          ink_test::make_stored_png(56, 56, 8, 3, rows, {{"PLTE", palette}}));
   }
   {
     Bytes ink = ink112(37);
@@ -411,7 +329,8 @@ int main(int argc, char** argv) {
         rows.push_back(byte);
       }
     }
-    digit("gray-1bit.png", "1-bit gray PNG", label, make_png(112, 112, 1, 0, rows));
+    digit("gray-1bit.png", "1-bit gray PNG", label,
+          ink_test::make_stored_png(112, 112, 1, 0, rows));
   }
   {
     Bytes bad_crc = ink_test::encode_image(on_paper(ink112(55), 255, 0), 112, 112, 1, "png");
@@ -466,19 +385,26 @@ int main(int argc, char** argv) {
     Bytes stored = turn(d, 112, 3);  // orientation 6: display = stored turned clockwise
     digit("exif-rotate-90.jpg",
           "JPEG stored turned 90 degrees counterclockwise, EXIF orientation 6 (little-endian)",
-          label, with_exif(ink_test::encode_image(stored, 112, 112, 1, "jpg"), false, 6));
+          label,
+          ink_test::with_exif(ink_test::encode_image(stored, 112, 112, 1, "jpg"), false, 6, 3, 8,
+                              false));
     d = on_paper(ink112(91), 255, 0);
     digit("exif-rotate-180.jpg",
           "a 6 stored upside down (it reads 9 if EXIF is ignored), EXIF orientation 3 "
           "(big-endian)",
-          label, with_exif(ink_test::encode_image(turn(d, 112, 2), 112, 112, 1, "jpg"), true, 3));
+          label,
+          ink_test::with_exif(ink_test::encode_image(turn(d, 112, 2), 112, 112, 1, "jpg"), true, 3,
+                              3, 8, false));
     d = on_paper(ink112(19), 255, 0);
     digit("exif-rotate-270.jpg",
           "JPEG stored turned 90 degrees clockwise, EXIF orientation 8 (big-endian)", label,
-          with_exif(ink_test::encode_image(turn(d, 112, 1), 112, 112, 1, "jpg"), true, 8));
+          ink_test::with_exif(ink_test::encode_image(turn(d, 112, 1), 112, 112, 1, "jpg"), true, 8,
+                              3, 8, false));
     d = on_paper(ink112(82), 255, 0);
     digit("exif-corrupt.jpg", "upright JPEG whose EXIF block points outside itself (ignored)",
-          label, with_exif(ink_test::encode_image(d, 112, 112, 1, "jpg"), false, 6, 0x7ffffff0));
+          label,
+          ink_test::with_exif(ink_test::encode_image(d, 112, 112, 1, "jpg"), false, 6, 3,
+                              0x7ffffff0, false));
   }
 
   // ---- GIF: the first frame counts.
@@ -522,8 +448,8 @@ int main(int argc, char** argv) {
     ink_test::Rng rng(2024);
     Bytes noise(64 * 64);
     for (uint8_t& v : noise) v = uint8_t(rng.uniform_int(0, 255));
-    digit("noise.png", "uniform random noise: any guess or none, it must not crash", -1,
-          ink_test::encode_image(noise, 64, 64, 1, "png"));
+    no_digit("noise.png", "uniform random noise: texture, not a digit",
+             ink_test::encode_image(noise, 64, 64, 1, "png"));
   }
   digit("low-contrast.png", "dark gray ink on gray paper, 40 levels apart", seven_label,
         ink_test::encode_image(on_paper(ink112(70), 200, 160), 112, 112, 1, "png"));
@@ -552,7 +478,8 @@ int main(int argc, char** argv) {
           "truncated JPEG image", cut_jpg);
   }
   error("huge-header.png", "a PNG whose header claims 100000x100000 (valid CRC)", "INK_ERR_LIMIT",
-        "100000 pixels wide, more than the limit of 16384", make_png(100000, 100000, 8, 0, {0, 0}));
+        "100000 pixels wide, more than the limit of 16384",
+        ink_test::make_stored_png(100000, 100000, 8, 0, {0, 0}));
   {
     Bytes bmp = ink_test::encode_image({0, 0, 0}, 1, 1, 1, "bmp");
     put_le32(&bmp, 18, 16000);
@@ -567,7 +494,7 @@ int main(int argc, char** argv) {
           "65535 pixels wide, more than the limit of 16384", gif);
   }
   error("zero-width.png", "a PNG whose header says 0x10", "INK_ERR_BAD_IMAGE", "has no pixels",
-        make_png(0, 10, 8, 0, {0}));
+        ink_test::make_stored_png(0, 10, 8, 0, {0}));
   {
     Bytes arith = baseline;
     arith[find_marker(arith, 0xc0) + 1] = 0xc9;
