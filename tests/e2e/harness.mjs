@@ -44,6 +44,17 @@ export async function startServer(dir = SITE) {
 }
 
 export const launch = () => chromium.launch(LAUNCH);
+
+/** What a browser test file starts before its tests: the site's server, Chromium, the strokes, the model's kind. */
+export async function openSuite() {
+  const { server, origin } = await startServer();
+  return { server, origin, browser: await launch(), digits: await loadStrokes(), trained: await trainedModel() };
+}
+
+export async function closeSuite({ server, browser } = {}) {
+  await browser?.close();
+  server?.close();
+}
 export const launchPersistent = (dir, options = {}) =>
   chromium.launchPersistentContext(dir, { ...LAUNCH, ...options });
 

@@ -15,8 +15,7 @@ import assert from 'node:assert/strict';
 import { readFile, writeFile, readdir, cp, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import {
-  ROOT, SITE, trainedModel, loadStrokes, startServer, launch, openPage, watch, drawWithMouse,
-  result, READY_TIMEOUT,
+  ROOT, SITE, startServer, openPage, watch, drawWithMouse, result, READY_TIMEOUT, openSuite, closeSuite,
 } from '../e2e/harness.mjs';
 import { soak, checkSoak, describeHeap } from './soak-mix.mjs';
 
@@ -34,16 +33,8 @@ const PREFIX = {
 
 let server, origin, browser, trained, digits;
 
-before(async () => {
-  ({ server, origin } = await startServer());
-  browser = await launch();
-  trained = await trainedModel();
-  digits = await loadStrokes();
-});
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
+before(async () => ({ server, origin, browser, digits, trained } = await openSuite()));
+after(() => closeSuite({ server, browser }));
 
 /** Counts CSP violations on every page of the context. */
 async function countCspViolations(context) {

@@ -7,23 +7,14 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import {
-  SITE, UNTRAINED, trainedModel, loadStrokes, startServer, launch, openPage, drawWithMouse, drawAll, result,
-  clearPad, screenshot,
+  SITE, UNTRAINED, openPage, drawWithMouse, drawAll, result, clearPad, screenshot, openSuite, closeSuite,
 } from '../e2e/harness.mjs';
 
 const DESKTOP = { viewport: { width: 1280, height: 860 } };
 let server, origin, browser, digits, trained;
 
-before(async () => {
-  ({ server, origin } = await startServer());
-  browser = await launch();
-  digits = await loadStrokes();
-  trained = await trainedModel();
-});
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
+before(async () => ({ server, origin, browser, digits, trained } = await openSuite()));
+after(() => closeSuite({ server, browser }));
 
 const byLabel = (label, k = 0) => digits.filter((d) => d.label === label)[k];
 

@@ -4,22 +4,14 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  UNTRAINED, trainedModel, loadStrokes, startServer, launch, openPage, drawWithTouch, drawAll, result, screenshot,
+  UNTRAINED, openPage, drawWithTouch, drawAll, result, screenshot, openSuite, closeSuite,
 } from '../e2e/harness.mjs';
 
 const PHONE = { viewport: { width: 375, height: 667 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
 let server, origin, browser, digits, trained;
 
-before(async () => {
-  ({ server, origin } = await startServer());
-  browser = await launch();
-  digits = await loadStrokes();
-  trained = await trainedModel();
-});
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
+before(async () => ({ server, origin, browser, digits, trained } = await openSuite()));
+after(() => closeSuite({ server, browser }));
 
 async function phonePage(options = {}) {
   const context = await browser.newContext({ ...PHONE, ...options });
