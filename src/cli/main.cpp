@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -217,37 +218,48 @@ int open_image_command(const char* name, int argc, char** argv, ImageCommand* cm
   return kExitOk;
 }
 
-int cmd_predict(int argc, char** argv) {
+// Runs `name` over the image files of its command line: reads each file and
+// hands its bytes to `process`, which prints the result and returns true, or
+// returns false with the core's error in ink_last_error(). Unreadable files and
+// errors are reported on stderr (and as JSON lines with --json); the exit
+// status says whether every file went through.
+template <typename Process>
+int for_each_image(const char* name, int argc, char** argv, Process process) {
   ImageCommand cmd;
-  if (int status = open_image_command("predict", argc, argv, &cmd); status != kExitOk) {
+  if (int status = open_image_command(name, argc, argv, &cmd); status != kExitOk) {
     return status;
   }
-  ink_model* model = cmd.model;
-  const bool json = cmd.json;
-  const std::vector<std::string>& images = cmd.images;
-
   int exit_code = kExitOk;
-  for (const std::string& file : images) {
+  for (const std::string& file : cmd.images) {
     std::vector<uint8_t> bytes;
     std::string error;
-    ink_result r;
     if (!read_file(file, &bytes, &error)) {
       error = "cannot read: " + error;
-    } else if (ink_classify_image(model, bytes.data(), bytes.size(), &r) != INK_OK) {
+    } else if (!process(cmd.model, file, bytes, cmd.json)) {
       error = ink_last_error();
     } else {
-      print_result(file, model, r, json);
       continue;
     }
     exit_code = kExitBadInput;
     std::fprintf(stderr, "inkread: %s: %s\n", file.c_str(), error.c_str());
-    if (json) {
+    if (cmd.json) {
       std::printf("{\"file\":\"%s\",\"error\":\"%s\"}\n", json_escape(file).c_str(),
                   json_escape(error).c_str());
     }
   }
-  ink_model_free(model);
+  ink_model_free(cmd.model);
   return exit_code;
+}
+
+int cmd_predict(int argc, char** argv) {
+  return for_each_image(
+      "predict", argc, argv,
+      [](ink_model* model, const std::string& file, const std::vector<uint8_t>& bytes, bool json) {
+        ink_result r;
+        if (ink_classify_image(model, bytes.data(), bytes.size(), &r) != INK_OK) return false;
+        print_result(file, model, r, json);
+        return true;
+      });
 }
 
 // The number as text: each line's labels concatenated, lines joined by a space.
@@ -301,37 +313,17 @@ void print_number(const std::string& file, const ink_model* model, const ink_num
 }
 
 int cmd_read(int argc, char** argv) {
-  ImageCommand cmd;
-  if (int status = open_image_command("read", argc, argv, &cmd); status != kExitOk) {
-    return status;
-  }
-  ink_model* model = cmd.model;
-  const bool json = cmd.json;
-  const std::vector<std::string>& images = cmd.images;
-
-  int exit_code = kExitOk;
-  ink_number_result* r = new ink_number_result;
-  for (const std::string& file : images) {
-    std::vector<uint8_t> bytes;
-    std::string error;
-    if (!read_file(file, &bytes, &error)) {
-      error = "cannot read: " + error;
-    } else if (ink_read_number_image(model, bytes.data(), bytes.size(), r) != INK_OK) {
-      error = ink_last_error();
-    } else {
-      print_number(file, model, *r, json);
-      continue;
-    }
-    exit_code = kExitBadInput;
-    std::fprintf(stderr, "inkread: %s: %s\n", file.c_str(), error.c_str());
-    if (json) {
-      std::printf("{\"file\":\"%s\",\"error\":\"%s\"}\n", json_escape(file).c_str(),
-                  json_escape(error).c_str());
-    }
-  }
-  delete r;
-  ink_model_free(model);
-  return exit_code;
+  // ~2.6 KB: on the heap rather than the stack.
+  std::unique_ptr<ink_number_result> r(new ink_number_result);
+  return for_each_image(
+      "read", argc, argv,
+      [&r](ink_model* model, const std::string& file, const std::vector<uint8_t>& bytes,
+           bool json) {
+        if (ink_read_number_image(model, bytes.data(), bytes.size(), r.get()) != INK_OK)
+          return false;
+        print_number(file, model, *r, json);
+        return true;
+      });
 }
 
 int cmd_info(int argc, char** argv) {
