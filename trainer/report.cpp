@@ -116,7 +116,6 @@ std::string metrics_text(const Metrics& m, const std::vector<std::string>& label
 }
 
 std::string metrics_json(const Metrics& m) {
-  const int C = m.num_classes;
   std::string s = "{\"count\":" + std::to_string(m.count) +
                   ",\"correct\":" + std::to_string(m.correct) +
                   ",\"accuracy\":" + fmt("%.6f", m.accuracy) + ",\"loss\":" + fmt("%.6f", m.loss);
@@ -130,14 +129,58 @@ std::string metrics_json(const Metrics& m) {
   arr("f1", m.f1);
   s += ",\"macro_precision\":" + fmt("%.6f", m.macro_precision) +
        ",\"macro_recall\":" + fmt("%.6f", m.macro_recall) +
-       ",\"macro_f1\":" + fmt("%.6f", m.macro_f1) + ",\"confusion\":[";
+       ",\"macro_f1\":" + fmt("%.6f", m.macro_f1) + ",\"confusion\":" + confusion_json(m);
+  return s + "}";
+}
+
+std::string confusion_json(const Metrics& m) {
+  const int C = m.num_classes;
+  std::string s = "[";
   for (int r = 0; r < C; r++) {
     s += r ? ",[" : "[";
     for (int c = 0; c < C; c++)
       s += (c ? "," : "") + std::to_string(m.confusion[size_t(r) * C + c]);
     s += "]";
   }
-  return s + "]}";
+  return s + "]";
+}
+
+std::string json_set(const std::string& json, const std::string& key, const std::string& value) {
+  // A top-level key follows '{' or ','; inside a string value the trainer's
+  // escaping puts a backslash before the quote, so this cannot match there.
+  for (const char* lead : {"{\"", ",\""}) {
+    const size_t at = json.find(lead + key + "\":");
+    if (at == std::string::npos) continue;
+    const size_t begin = at + 1 + key.size() + 3;
+    // The value ends at the first ',' or '}' outside strings and brackets.
+    size_t end = begin;
+    int depth = 0;
+    bool in_string = false;
+    for (; end < json.size(); end++) {
+      const char c = json[end];
+      if (in_string) {
+        if (c == '\\')
+          end++;
+        else if (c == '"')
+          in_string = false;
+      } else if (c == '"') {
+        in_string = true;
+      } else if (c == '[' || c == '{') {
+        depth++;
+      } else if (c == ']' || (c == '}' && depth > 0)) {
+        depth--;
+      } else if (depth == 0 && (c == ',' || c == '}')) {
+        break;
+      }
+    }
+    return json.substr(0, begin) + value + json.substr(end);
+  }
+  const size_t close = json.find_last_of('}');
+  if (close == std::string::npos) return "{\"" + key + "\":" + value + "}";
+  const size_t open = json.find_first_of('{');
+  const bool empty = json.find_first_not_of(" \t\r\n", open + 1) == close;
+  return json.substr(0, close) + (empty ? "" : ",") + "\"" + key + "\":" + value +
+         json.substr(close);
 }
 
 bool write_log_csv(const std::string& path, const std::vector<EpochLog>& log) {
