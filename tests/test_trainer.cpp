@@ -750,6 +750,19 @@ TEST_CASE("the shipped model reaches its model card's test accuracy through the 
   CHECK(blob.size() <= 100000);
 }
 
+TEST_CASE("json_set replaces a top-level value in place or appends it", "[trainer]") {
+  const std::string j = "{\"a\":1,\"cmd\":\"x \\\"b\\\":2\",\"b\":[[1,2],[3]],\"c\":{\"b\":3}}";
+  CHECK(json_set(j, "a", "7") ==
+        "{\"a\":7,\"cmd\":\"x \\\"b\\\":2\",\"b\":[[1,2],[3]],\"c\":{\"b\":3}}");
+  // "b" inside the string is escaped, so the top-level array is the one replaced.
+  CHECK(json_set(j, "b", "\"q4\"") ==
+        "{\"a\":1,\"cmd\":\"x \\\"b\\\":2\",\"b\":\"q4\",\"c\":{\"b\":3}}");
+  CHECK(json_set(j, "d", "[[0]]") ==
+        "{\"a\":1,\"cmd\":\"x \\\"b\\\":2\",\"b\":[[1,2],[3]],\"c\":{\"b\":3},\"d\":[[0]]}");
+  CHECK(json_set("{}", "a", "1") == "{\"a\":1}");
+  CHECK(json_set("", "a", "1") == "{\"a\":1}");
+}
+
 TEST_CASE("the shipped blob is the q4 quantization of the f32 export, with its confusion matrix",
           "[trainer][mnist]") {
   std::vector<uint8_t> f32_blob, blob;

@@ -277,6 +277,7 @@ Dataset load_or_die(const std::string& dir, const std::string& split) {
 // One weight encoding of the f32 model, measured through the core.
 struct Candidate {
   std::string dtype;  // "q4", "int8" or "f32"
+  bool ok = false;    // false: the weights cannot take this encoding
   ink::Model model;
   size_t bytes = 0;  // blob size with the f32 model's metadata
   Metrics val, test;
@@ -311,8 +312,18 @@ Shipping ship(const ink::Model& f32, const std::string& quant, const Dataset& va
     Candidate c;
     c.dtype = dtype;
     std::string err;
-    if (!quantize_weights(f32, dtype, &c.model, &err))
-      FAIL("start from the f32 export (X.f32.inkr)", "%s weights: %s", dtype, err.c_str());
+    c.ok = quantize_weights(f32, dtype, &c.model, &err);
+    if (!c.ok && (quant == dtype || c.dtype != "q4"))
+      FAIL("start from the f32 export (X.f32.inkr), or choose another --quant", "%s weights: %s",
+           dtype, err.c_str());
+    if (!c.ok) {
+      // A tensor with fewer than 16 distinct values: q4 is not an option.
+      std::printf("q4 is not possible for this model: %s\n", err.c_str());
+      c.val.accuracy = c.test.accuracy = -1;
+      s.candidates.push_back(std::move(c));
+      test_probs.emplace_back();
+      continue;
+    }
     c.bytes = serialize_or_die(c.model).size();
     const std::vector<float> pv = core_predict(c.model, val, threads);
     c.val = compute_metrics(pv.data(), val.labels.data(), val.n, C);
@@ -326,7 +337,7 @@ Shipping ship(const ink::Model& f32, const std::string& quant, const Dataset& va
   s.pick = s.candidates.size();
   for (size_t i = 0; i < s.candidates.size(); i++) {
     const Candidate& c = s.candidates[i];
-    const bool ok = quant == "auto" ? c.val.accuracy >= floor : c.dtype == quant;
+    const bool ok = c.ok && (quant == "auto" ? c.val.accuracy >= floor : c.dtype == quant);
     if (ok && (s.pick == s.candidates.size() || c.bytes < s.candidates[s.pick].bytes)) s.pick = i;
   }
   if (s.pick == s.candidates.size())
@@ -334,12 +345,12 @@ Shipping ship(const ink::Model& f32, const std::string& quant, const Dataset& va
   const Candidate& c = s.shipped();
   std::printf("validation through the core:");
   for (const Candidate& k : s.candidates)
-    std::printf(" %s %.2f%% (%zu bytes)", k.dtype.c_str(), 100 * k.val.accuracy, k.bytes);
+    if (k.ok) std::printf(" %s %.2f%% (%zu bytes)", k.dtype.c_str(), 100 * k.val.accuracy, k.bytes);
   std::printf(" -> shipping %s\n", c.dtype.c_str());
   if (test) {
     std::printf("test (final report, %d images):", test->n);
     for (const Candidate& k : s.candidates)
-      std::printf(" %s %.2f%%", k.dtype.c_str(), 100 * k.test.accuracy);
+      if (k.ok) std::printf(" %s %.2f%%", k.dtype.c_str(), 100 * k.test.accuracy);
     std::printf("\n");
     s.test_probs = test_probs[s.pick];
   }
@@ -389,6 +400,9 @@ struct CardInfo {
   std::string prefix;  // file names next to the model
 };
 
+// A percentage for the card, or "n/a" for an encoding the model cannot take.
+std::string pct(double v) { return v < 0 ? "n/a" : fmtd("%.2f", 100 * v) + " %"; }
+
 std::string model_card(const CardInfo& c) {
   const ink::Model& m = *c.model;
   std::vector<ink::Shape> shapes;
@@ -409,7 +423,7 @@ std::string model_card(const CardInfo& c) {
   s += "| blob bytes | " + std::to_string(c.blob_bytes) +
        " (f32 export: " + std::to_string(c.f32_bytes) +
        ", int8 export: " + std::to_string(c.int8_bytes) +
-       ", q4 export: " + std::to_string(c.q4_bytes) + ") |\n";
+       ", q4 export: " + (c.q4_bytes ? std::to_string(c.q4_bytes) : "n/a") + ") |\n";
   s += "| parameters | " + std::to_string(model_params(m)) + " (after folding batch-norm) |\n";
   s += "| compute | " + fmtd("%.2f", 2 * model_macs(m) / 1e6) + " MFLOPs per image (" +
        fmtd("%.2f", model_macs(m) / 1e6) + " M multiply-adds) |\n";
@@ -417,15 +431,15 @@ std::string model_card(const CardInfo& c) {
     s += "| **test accuracy** | **" + fmtd("%.2f", 100 * c.test.accuracy) + " %** (" +
          std::to_string(c.test.count - c.test.correct) + " errors in " +
          std::to_string(c.test.count) + ", shipped " + c.dtype + " blob through the core) |\n";
-    s += "| test accuracy f32 / int8 / q4 | " + fmtd("%.2f", 100 * c.test_f32) + " % / " +
-         fmtd("%.2f", 100 * c.test_int8) + " % / " + fmtd("%.2f", 100 * c.test_q4) + " % |\n";
+    s += "| test accuracy f32 / int8 / q4 | " + pct(c.test_f32) + " / " + pct(c.test_int8) + " / " +
+         pct(c.test_q4) + " |\n";
     const double p = c.test.accuracy, se = std::sqrt(p * (1 - p) / std::max(1, c.test.count));
     s += "| standard error | ±" + fmtd("%.2f", 100 * se) +
          " % (binomial, n = " + std::to_string(c.test.count) + ") |\n";
   }
-  s += "| validation accuracy f32 / int8 / q4 | " + fmtd("%.2f", 100 * c.val_f32) + " % / " +
-       fmtd("%.2f", 100 * c.val_int8) + " % / " + fmtd("%.2f", 100 * c.val_q4) + " % (last " +
-       std::to_string(c.val_n) + " training images, held out) |\n";
+  s += "| validation accuracy f32 / int8 / q4 | " + pct(c.val_f32) + " / " + pct(c.val_int8) +
+       " / " + pct(c.val_q4) + " (last " + std::to_string(c.val_n) +
+       " training images, held out) |\n";
   s += "| training time | " + hms(c.train_seconds) + " (" + fmtd("%.0f", c.train_seconds) + " s, " +
        std::to_string(c.threads) + " threads, " + std::to_string(c.epochs) + " epochs, " +
        std::to_string(c.train_n) + " images each) |\n";

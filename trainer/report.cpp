@@ -146,41 +146,37 @@ std::string confusion_json(const Metrics& m) {
 }
 
 std::string json_set(const std::string& json, const std::string& key, const std::string& value) {
-  // A top-level key follows '{' or ','; inside a string value the trainer's
-  // escaping puts a backslash before the quote, so this cannot match there.
-  for (const char* lead : {"{\"", ",\""}) {
-    const size_t at = json.find(lead + key + "\":");
-    if (at == std::string::npos) continue;
-    const size_t begin = at + 1 + key.size() + 3;
-    // The value ends at the first ',' or '}' outside strings and brackets.
-    size_t end = begin;
-    int depth = 0;
-    bool in_string = false;
-    for (; end < json.size(); end++) {
-      const char c = json[end];
-      if (in_string) {
-        if (c == '\\')
-          end++;
-        else if (c == '"')
-          in_string = false;
-      } else if (c == '"') {
-        in_string = true;
-      } else if (c == '[' || c == '{') {
-        depth++;
-      } else if (c == ']' || (c == '}' && depth > 0)) {
-        depth--;
-      } else if (depth == 0 && (c == ',' || c == '}')) {
-        break;
+  // One pass over the object: strings are skipped whole (escapes included),
+  // brackets counted, and a key is a string at depth 1 followed by ':'.
+  const std::string quoted = "\"" + key + "\"";
+  int depth = 0;
+  size_t value_begin = std::string::npos;
+  for (size_t i = 0; i < json.size(); i++) {
+    const char c = json[i];
+    if (c == '"') {
+      size_t end = i + 1;
+      while (end < json.size() && json[end] != '"') end += json[end] == '\\' ? 2 : 1;
+      if (depth == 1 && value_begin == std::string::npos && end < json.size() &&
+          json.compare(i, end + 1 - i, quoted) == 0 && end + 1 < json.size() &&
+          json[end + 1] == ':')
+        value_begin = end + 2;
+      i = end;
+    } else if (c == '[' || c == '{') {
+      depth++;
+    } else if (c == ']' || c == '}') {
+      depth--;
+      if (depth == 0 && value_begin == std::string::npos) {
+        // Not there: append before the closing brace.
+        const bool empty = json.find_first_not_of(" \t\r\n", json.find('{') + 1) == i;
+        return json.substr(0, i) + (empty ? "" : ",") + quoted + ":" + value + json.substr(i);
       }
     }
-    return json.substr(0, begin) + value + json.substr(end);
+    if (value_begin != std::string::npos && i >= value_begin &&
+        ((depth == 1 && c == ',') || depth == 0)) {
+      return json.substr(0, value_begin) + value + json.substr(i);
+    }
   }
-  const size_t close = json.find_last_of('}');
-  if (close == std::string::npos) return "{\"" + key + "\":" + value + "}";
-  const size_t open = json.find_first_of('{');
-  const bool empty = json.find_first_not_of(" \t\r\n", open + 1) == close;
-  return json.substr(0, close) + (empty ? "" : ",") + "\"" + key + "\":" + value +
-         json.substr(close);
+  return "{" + quoted + ":" + value + "}";  // not an object: start one
 }
 
 bool write_log_csv(const std::string& path, const std::vector<EpochLog>& log) {
