@@ -248,7 +248,7 @@ ink_status check_metadata(const std::string& json) {
   return INK_OK;
 }
 
-// The stored form of a q4 tensor: one canonical encoding per set of values.
+// The stored form of a q4 tensor, and the values it gives.
 ink_status check_q4(const Tensor& t, size_t index, size_t count) {
   const char* n = t.name.c_str();
   const size_t rows = size_t(t.shape[0]), per_row = count / rows;
