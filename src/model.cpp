@@ -1,10 +1,10 @@
-// The model blob format v1: reader, writer and in-memory checks.
+// The model blob format (versions 1 and 2): reader, writer and in-memory checks.
 // docs/model-format.md is the full specification; the layout in brief (every
 // integer little-endian, u32 unless noted, offsets from the start of the file):
 //
 //   1. Header, 80 bytes
 //        0  magic            "INKR"
-//        4  version          1
+//        4  version          1, or 2 when a tensor is q4 (and only then)
 //        8  total_size       bytes in the file, CRC included
 //       12  header_size      80
 //       16  input_h, input_w, input_c   (H, W 1..1024; C 1..4)
@@ -21,9 +21,12 @@
 //        tensors[4] (i32 indices into the tensor table, -1 = none).
 //        Fields a layer type does not use are 0; unused tensor slots are -1.
 //   3. Tensor table, 96 bytes per tensor
-//        name[64] (ASCII, NUL-padded), dtype (0 f32, 1 int8), ndim (1..4),
-//        shape[4] (unused dims 0), offset (from data_offset, multiple of 16),
-//        byte_size (f32: 4*n; int8: 4*shape[0] scales, then n int8 values).
+//        name[64] (ASCII, NUL-padded), dtype (0 f32, 1 int8, 2 q4), ndim
+//        (1..4), shape[4] (unused dims 0), offset (from data_offset, multiple
+//        of 16), byte_size (f32: 4*n; int8: 4*shape[0] scales, then n int8
+//        values; q4: 4*shape[0] scales, 16 f32 codebook values (strictly
+//        increasing, each used), then ceil(n/2) bytes of 4-bit indices, low
+//        nibble first, the unused high nibble of an odd count 0).
 //   4. Labels: label_count times { u32 length (1..63), UTF-8 bytes }
 //   5. Metadata: metadata_size bytes of UTF-8 JSON, no NUL
 //   6. Zero padding to a multiple of 16, then the data section: tensors in
@@ -36,6 +39,7 @@
 // to u64, which cannot overflow (stb's stbi__addsizes_valid, by construction).
 #include "model.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -152,12 +156,50 @@ uint32_t f32_bits(float f) {
   return bits;
 }
 
+// Index of the entry of a sorted codebook nearest to x, the lower one on a
+// tie (differences of floats are exact in double).
+size_t nearest_entry(const std::vector<float>& codebook, float x) {
+  size_t j = size_t(std::lower_bound(codebook.begin(), codebook.end(), x) - codebook.begin());
+  if (j == codebook.size()) return j - 1;
+  if (j > 0 && double(x) - double(codebook[j - 1]) <= double(codebook[j]) - double(x)) --j;
+  return j;
+}
+
 uint64_t align_up(uint64_t x) { return (x + kDataAlign - 1) / kDataAlign * kDataAlign; }
 
 // Bytes a tensor occupies in the data section.
 uint64_t tensor_byte_size(DType dtype, const std::vector<int32_t>& shape, uint64_t count) {
   if (dtype == DType::kI8) return 4 * uint64_t(shape[0]) + count;
+  if (dtype == DType::kQ4)
+    return 4 * uint64_t(shape[0]) + 4 * uint64_t(kQ4Levels) + (count + 1) / 2;
   return 4 * count;
+}
+
+const char* dtype_name(DType dtype) {
+  switch (dtype) {
+    case DType::kF32:
+      return "f32";
+    case DType::kI8:
+      return "int8";
+    case DType::kQ4:
+      return "q4";
+  }
+  return "unknown";
+}
+
+// "an f32", "an int8", "a q4": for messages.
+const char* a_dtype(DType dtype) {
+  return dtype == DType::kQ4 ? "a q4" : dtype == DType::kI8 ? "an int8" : "an f32";
+}
+
+bool known_dtype(uint32_t dtype) { return dtype <= uint32_t(DType::kQ4); }
+
+// The format version a model is written in: 2 if it needs it, else 1.
+uint32_t version_for(const std::vector<const Tensor*>& tensors) {
+  for (const Tensor* t : tensors) {
+    if (t->dtype == DType::kQ4) return 2;
+  }
+  return 1;
 }
 
 // ----------------------------------------------------------- model checks
@@ -206,6 +248,67 @@ ink_status check_metadata(const std::string& json) {
   return INK_OK;
 }
 
+// The stored form of a q4 tensor, and the values it gives.
+ink_status check_q4(const Tensor& t, size_t index, size_t count) {
+  const char* n = t.name.c_str();
+  const size_t rows = size_t(t.shape[0]), per_row = count / rows;
+  if (t.codes.size() != count || t.codebook.size() != size_t(kQ4Levels) ||
+      t.scales.size() != rows) {
+    return set_error(INK_ERR_BAD_MODEL,
+                     "tensor %zu '%s': %zu q4 codes, %zu codebook values and %zu scales, expected "
+                     "%zu, %d and %zu",
+                     index, n, t.codes.size(), t.codebook.size(), t.scales.size(), count, kQ4Levels,
+                     rows);
+  }
+  for (size_t r = 0; r < rows; ++r) {
+    float s = t.scales[r];
+    if (!std::isfinite(s) || !(s > 0.0f)) {
+      return set_error(INK_ERR_BAD_MODEL,
+                       "tensor %zu '%s': scale %zu is %g, expected a finite value > 0", index, n, r,
+                       double(s));
+    }
+  }
+  for (int k = 0; k < kQ4Levels; ++k) {
+    float c = t.codebook[size_t(k)];
+    if (!std::isfinite(c)) {
+      return set_error(INK_ERR_BAD_MODEL,
+                       "tensor %zu '%s': codebook value %d is %s, expected finite", index, n, k,
+                       std::isnan(c) ? "NaN" : "infinite");
+    }
+    if (k > 0 && !(c > t.codebook[size_t(k) - 1])) {
+      return set_error(INK_ERR_BAD_MODEL,
+                       "tensor %zu '%s': codebook value %d (%g) is not greater than value %d "
+                       "(%g); the codebook must be strictly increasing",
+                       index, n, k, double(c), k - 1, double(t.codebook[size_t(k) - 1]));
+    }
+  }
+  bool used[kQ4Levels] = {};
+  for (size_t i = 0; i < count; ++i) {
+    uint8_t c = t.codes[i];
+    if (c >= kQ4Levels) {
+      return set_error(INK_ERR_BAD_MODEL, "tensor %zu '%s': q4 code %zu is %u, expected 0..%d",
+                       index, n, i, unsigned(c), kQ4Levels - 1);
+    }
+    used[c] = true;
+    const float v = t.codebook[c] * t.scales[i / per_row];
+    if (f32_bits(v) != f32_bits(t.data[i]) && !(v == 0.0f && t.data[i] == 0.0f)) {
+      return set_error(INK_ERR_BAD_MODEL,
+                       "tensor %zu '%s': value %zu is %g but codebook entry %u * scale is %g "
+                       "(call quantize_q4 after changing data)",
+                       index, n, i, double(t.data[i]), unsigned(c), double(v));
+    }
+  }
+  for (int k = 0; k < kQ4Levels; ++k) {
+    if (!used[k]) {
+      return set_error(INK_ERR_BAD_MODEL,
+                       "tensor %zu '%s': codebook value %d (%g) is used by no value (each of the "
+                       "%d entries must be used)",
+                       index, n, k, double(t.codebook[size_t(k)]), kQ4Levels);
+    }
+  }
+  return INK_OK;
+}
+
 // Checks one tensor on its own; adds its elements to *params.
 ink_status check_tensor(const Tensor& t, size_t index, size_t* params) {
   const std::string& name = t.name;
@@ -221,9 +324,10 @@ ink_status check_tensor(const Tensor& t, size_t index, size_t* params) {
     }
   }
   const char* n = name.c_str();
-  if (t.dtype != DType::kF32 && t.dtype != DType::kI8) {
-    return set_error(INK_ERR_BAD_MODEL, "tensor %zu '%s': unknown dtype %u (0 = f32, 1 = int8)",
-                     index, n, unsigned(t.dtype));
+  if (!known_dtype(uint32_t(t.dtype))) {
+    return set_error(INK_ERR_BAD_MODEL,
+                     "tensor %zu '%s': unknown dtype %u (0 = f32, 1 = int8, 2 = q4)", index, n,
+                     unsigned(t.dtype));
   }
   if (t.shape.empty() || t.shape.size() > size_t(kMaxTensorDims)) {
     return set_error(INK_ERR_BAD_MODEL, "tensor %zu '%s': %zu dims, expected 1 to %d", index, n,
@@ -254,9 +358,22 @@ ink_status check_tensor(const Tensor& t, size_t index, size_t* params) {
                      index, n, t.data.size(), dims_string(t.shape).c_str(), count);
   }
   bool has_q = !t.q.empty();
-  if (t.dtype == DType::kF32 && (has_q || !t.scales.empty())) {
+  if (t.dtype != DType::kI8 && has_q) {
+    return set_error(INK_ERR_BAD_MODEL, "tensor %zu '%s': %s tensor has int8 values", index, n,
+                     a_dtype(t.dtype));
+  }
+  if (t.dtype == DType::kF32 && !t.scales.empty()) {
+    return set_error(INK_ERR_BAD_MODEL, "tensor %zu '%s': an f32 tensor has scales", index, n);
+  }
+  if (t.dtype != DType::kQ4 && (!t.codes.empty() || !t.codebook.empty())) {
     return set_error(INK_ERR_BAD_MODEL,
-                     "tensor %zu '%s': an f32 tensor has int8 values or scales (expected none)",
+                     "tensor %zu '%s': %s tensor has q4 codes or a codebook (expected none)", index,
+                     n, a_dtype(t.dtype));
+  }
+  if (t.dtype == DType::kQ4 && !t.codes.empty()) {
+    INK_RETURN_IF_ERROR(check_q4(t, index, count));
+  } else if (t.dtype == DType::kQ4 && (!t.codebook.empty() || !t.scales.empty())) {
+    return set_error(INK_ERR_BAD_MODEL, "tensor %zu '%s': q4 codebook or scales without q4 codes",
                      index, n);
   }
   if (t.dtype == DType::kI8 && has_q) {
@@ -572,6 +689,125 @@ void quantize_int8(Tensor* tensor) {
   }
 }
 
+std::vector<float> kmeans_1d(const float* values, size_t n, int k) {
+  if (values == nullptr || k < 1 || n < size_t(k)) return {};
+  std::vector<double> v(values, values + n);
+  for (double x : v) {
+    if (!std::isfinite(x)) return {};
+  }
+  std::sort(v.begin(), v.end());
+  std::vector<double> distinct;
+  for (double x : v) {
+    if (distinct.empty() || x != distinct.back()) distinct.push_back(x);
+  }
+  const size_t m = distinct.size(), K = size_t(k);
+  if (m < K) return {};
+  // Prefix sums make a cluster's mean O(1): clusters are runs of the sorted
+  // values, [start[j], start[j + 1]).
+  std::vector<double> prefix(n + 1, 0.0);
+  for (size_t i = 0; i < n; ++i) prefix[i + 1] = prefix[i] + v[i];
+  std::vector<double> c(K);
+  for (size_t j = 0; j < K; ++j) c[j] = distinct[(2 * j + 1) * m / (2 * K)];
+  std::vector<size_t> start(K + 1), prev;
+  // Each value goes to its nearest centroid, the lower one on a tie.
+  auto assign = [&]() {
+    start[0] = 0;
+    start[K] = n;
+    for (size_t j = 1; j < K; ++j) {
+      const double mid = c[j - 1] + (c[j] - c[j - 1]) / 2;
+      start[j] = size_t(std::upper_bound(v.begin(), v.end(), mid) - v.begin());
+    }
+  };
+  for (int iter = 0; iter < 1000; ++iter) {
+    assign();
+    if (start == prev) break;
+    prev = start;
+    // Means of the clusters. In one dimension a cluster cannot empty while
+    // the centroids stay strictly increasing; if rounding ever empties one,
+    // the widest cluster is split at its mean instead.
+    size_t empty = K;
+    for (size_t j = 0; j < K; ++j) {
+      const size_t cnt = start[j + 1] - start[j];
+      if (cnt == 0) {
+        empty = j;
+        continue;
+      }
+      c[j] = (prefix[start[j + 1]] - prefix[start[j]]) / double(cnt);
+    }
+    if (empty != K) {
+      size_t widest = K;
+      double width = 0;
+      for (size_t j = 0; j < K; ++j) {
+        if (start[j + 1] == start[j]) continue;
+        const double w = v[start[j + 1] - 1] - v[start[j]];
+        if (w > width) width = w, widest = j;
+      }
+      if (widest == K) return {};
+      const double lo = v[start[widest]], hi = v[start[widest + 1] - 1];
+      c.erase(c.begin() + std::ptrdiff_t(empty));
+      c.push_back(lo + (hi - lo) / 2);
+      std::sort(c.begin(), c.end());
+      prev.clear();
+    }
+  }
+  // The result as floats; the caller's nearest-entry assignment must use
+  // every one of them.
+  std::vector<float> out(K);
+  for (size_t j = 0; j < K; ++j) out[j] = float(c[j]);
+  for (size_t j = 1; j < K; ++j) {
+    if (!(out[j] > out[j - 1])) return {};
+  }
+  std::vector<bool> used(K, false);
+  for (size_t i = 0; i < n; ++i) used[nearest_entry(out, values[i])] = true;
+  for (size_t j = 0; j < K; ++j) {
+    if (!used[j]) return {};
+  }
+  return out;
+}
+
+ink_status quantize_q4(Tensor* tensor) {
+  if (tensor == nullptr) return set_error(INK_ERR_INVALID_ARGUMENT, "quantize_q4: tensor is NULL");
+  const size_t count = tensor->element_count();
+  if (count == 0 || count != tensor->data.size()) {
+    return set_error(INK_ERR_INVALID_ARGUMENT,
+                     "quantize_q4: tensor '%s' has %zu values for shape %s", tensor->name.c_str(),
+                     tensor->data.size(), dims_string(tensor->shape).c_str());
+  }
+  // Each slice of the first dimension (an output channel) is divided by its
+  // largest magnitude, so that one codebook serves channels of any size.
+  const size_t rows = size_t(tensor->shape[0]), per_row = count / rows;
+  std::vector<float> scales(rows), unit(count);
+  for (size_t r = 0; r < rows; ++r) {
+    const float* w = tensor->data.data() + r * per_row;
+    float max_abs = 0.0f;
+    for (size_t i = 0; i < per_row; ++i) max_abs = std::fmax(max_abs, std::fabs(w[i]));
+    // An all-zero (or denormal) slice still needs a valid scale.
+    float scale =
+        max_abs >= std::numeric_limits<float>::min() ? max_abs : std::numeric_limits<float>::min();
+    if (!std::isfinite(scale)) scale = std::numeric_limits<float>::max();
+    scales[r] = scale;
+    for (size_t i = 0; i < per_row; ++i) unit[r * per_row + i] = w[i] / scale;
+  }
+  std::vector<float> codebook = kmeans_1d(unit.data(), count, kQ4Levels);
+  if (codebook.empty()) {
+    return set_error(INK_ERR_INVALID_ARGUMENT,
+                     "quantize_q4: tensor '%s' does not hold %d distinct finite values after "
+                     "scaling each channel (keep it f32 or int8)",
+                     tensor->name.c_str(), kQ4Levels);
+  }
+  tensor->dtype = DType::kQ4;
+  tensor->q.clear();
+  tensor->codes.resize(count);
+  for (size_t i = 0; i < count; ++i) {
+    const size_t j = nearest_entry(codebook, unit[i]);
+    tensor->codes[i] = uint8_t(j);
+    tensor->data[i] = codebook[j] * scales[i / per_row];
+  }
+  tensor->codebook = std::move(codebook);
+  tensor->scales = std::move(scales);
+  return INK_OK;
+}
+
 namespace {
 
 struct CrcTable {
@@ -602,20 +838,28 @@ ink_status serialize_model(const Model& model, std::vector<uint8_t>* out) {
   }
   INK_RETURN_IF_ERROR(check_model(model, nullptr));
 
-  // int8 tensors given as floats only are quantized here, on a copy.
+  // int8 and q4 tensors given as floats only are quantized here, on a copy.
   const size_t nt = model.tensors.size();
   std::vector<Tensor> quantized(nt);
   std::vector<const Tensor*> tensors(nt);
   size_t params = 0;
   for (size_t i = 0; i < nt; ++i) {
     tensors[i] = &model.tensors[i];
-    if (tensors[i]->dtype == DType::kI8 && tensors[i]->q.empty()) {
+    const DType dtype = tensors[i]->dtype;
+    if ((dtype == DType::kI8 && tensors[i]->q.empty()) ||
+        (dtype == DType::kQ4 && tensors[i]->codes.empty())) {
       quantized[i] = *tensors[i];
-      quantize_int8(&quantized[i]);
+      if (dtype == DType::kI8) {
+        quantize_int8(&quantized[i]);
+      } else if (quantize_q4(&quantized[i]) != INK_OK) {
+        const std::string why = last_error();
+        return set_error(INK_ERR_BAD_MODEL, "tensor %zu: %s", i, why.c_str());
+      }
       INK_RETURN_IF_ERROR(check_tensor(quantized[i], i, &params));
       tensors[i] = &quantized[i];
     }
   }
+  const uint32_t version = version_for(tensors);
 
   // Layout (all sizes are bounded by the limits check_model enforces).
   uint64_t labels_size = 0;
@@ -646,7 +890,7 @@ ink_status serialize_model(const Model& model, std::vector<uint8_t>* out) {
   b.assign(size_t(total), 0);
   uint8_t* p = b.data();
   std::memcpy(p, kModelMagic, 4);
-  const uint32_t header[] = {kModelVersion,
+  const uint32_t header[] = {version,
                              uint32_t(total),
                              kHeaderSize,
                              uint32_t(model.input.h),
@@ -694,6 +938,13 @@ ink_status serialize_model(const Model& model, std::vector<uint8_t>* out) {
     uint8_t* d = p + data_off + offsets[i];
     if (t.dtype == DType::kF32) {
       for (size_t k = 0; k < t.data.size(); ++k) store_u32(d + 4 * k, f32_bits(t.data[k]));
+    } else if (t.dtype == DType::kQ4) {
+      for (size_t k = 0; k < t.scales.size(); ++k) store_u32(d + 4 * k, f32_bits(t.scales[k]));
+      d += 4 * t.scales.size();
+      for (int k = 0; k < kQ4Levels; ++k) store_u32(d + 4 * k, f32_bits(t.codebook[size_t(k)]));
+      uint8_t* packed = d + 4 * kQ4Levels;  // two codes a byte, low nibble first
+      for (size_t k = 0; k < t.codes.size(); ++k)
+        packed[k / 2] |= uint8_t(t.codes[k] << (4 * (k % 2)));
     } else {
       for (size_t k = 0; k < t.scales.size(); ++k) store_u32(d + 4 * k, f32_bits(t.scales[k]));
       std::memcpy(d + 4 * t.scales.size(), t.q.data(), t.q.size());
@@ -745,7 +996,7 @@ struct Section {
   uint32_t offset, size;
 };
 
-ink_status read_header(const uint8_t* p, size_t size, uint32_t* total) {
+ink_status read_header(const uint8_t* p, size_t size, uint32_t* total, uint32_t* version_out) {
   // Magic and version come first, so a wrong or newer file says so rather
   // than "truncated" or "CRC mismatch".
   if (size == 0) return set_error(INK_ERR_BAD_MODEL, "truncated: the model is empty (0 bytes)");
@@ -762,10 +1013,11 @@ ink_status read_header(const uint8_t* p, size_t size, uint32_t* total) {
     }
     if (version > kModelVersion) {
       return set_error(INK_ERR_UNSUPPORTED,
-                       "model format version %u was made by a newer inkread (this one reads "
-                       "version %u); update inkread",
+                       "model format version %u was made by a newer inkread (this one reads up "
+                       "to version %u); update inkread",
                        version, kModelVersion);
     }
+    *version_out = version;
   }
   if (size < kHeaderSize) {
     return set_error(INK_ERR_BAD_MODEL,
@@ -775,7 +1027,7 @@ ink_status read_header(const uint8_t* p, size_t size, uint32_t* total) {
   uint32_t header_size = load_u32(p + 12);
   if (header_size != kHeaderSize) {
     return set_error(INK_ERR_BAD_MODEL, "header_size is %u, expected %u for format version %u",
-                     header_size, kHeaderSize, kModelVersion);
+                     header_size, kHeaderSize, *version_out);
   }
   *total = load_u32(p + 8);
   if (*total < kHeaderSize + kCrcSize) {
@@ -849,9 +1101,10 @@ ink_status read_layers(const uint8_t* r, uint32_t count, std::vector<Layer>* lay
 }
 
 ink_status read_tensors(const uint8_t* r, uint32_t count, const uint8_t* data, uint32_t data_size,
-                        std::vector<Tensor>* tensors) {
+                        uint32_t version, std::vector<Tensor>* tensors) {
   tensors->resize(count);
   uint64_t prev_end = 0;
+  bool any_q4 = false;
   for (uint32_t i = 0; i < count; ++i, r += kTensorRecordSize) {
     Tensor& t = (*tensors)[i];
     const void* nul = std::memchr(r, 0, kNameFieldSize);
@@ -868,11 +1121,18 @@ ink_status read_tensors(const uint8_t* r, uint32_t count, const uint8_t* data, u
     const char* n = t.name.c_str();
 
     uint32_t dtype = load_u32(r + 64);
-    if (dtype != uint32_t(DType::kF32) && dtype != uint32_t(DType::kI8)) {
-      return set_error(INK_ERR_BAD_MODEL, "tensor %u '%s': unknown dtype %u (0 = f32, 1 = int8)", i,
-                       n, dtype);
+    if (!known_dtype(dtype)) {
+      return set_error(INK_ERR_BAD_MODEL,
+                       "tensor %u '%s': unknown dtype %u (0 = f32, 1 = int8, 2 = q4)", i, n, dtype);
     }
     t.dtype = DType(dtype);
+    if (t.dtype == DType::kQ4 && version < 2) {
+      return set_error(INK_ERR_BAD_MODEL,
+                       "tensor %u '%s': dtype 2 (q4) needs format version 2, the file is version "
+                       "%u",
+                       i, n, version);
+    }
+    any_q4 |= t.dtype == DType::kQ4;
     uint32_t ndim = load_u32(r + 68);
     if (ndim < 1 || ndim > uint32_t(kMaxTensorDims)) {
       return set_error(INK_ERR_BAD_MODEL, "tensor %u '%s': ndim %u, expected 1 to %d", i, n, ndim,
@@ -904,8 +1164,8 @@ ink_status read_tensors(const uint8_t* r, uint32_t count, const uint8_t* data, u
     uint64_t expected_size = tensor_byte_size(t.dtype, t.shape, elements);
     if (byte_size != expected_size) {
       return set_error(INK_ERR_BAD_MODEL, "tensor %u '%s': byte_size %u, expected %llu for %s %s",
-                       i, n, byte_size, (unsigned long long)expected_size,
-                       dtype == 0 ? "f32" : "int8", dims_string(t.shape).c_str());
+                       i, n, byte_size, (unsigned long long)expected_size, dtype_name(t.dtype),
+                       dims_string(t.shape).c_str());
     }
     uint64_t end = uint64_t(offset) + byte_size;
     if (end > data_size) {
@@ -933,6 +1193,27 @@ ink_status read_tensors(const uint8_t* r, uint32_t count, const uint8_t* data, u
     t.data.resize(n_elem);
     if (t.dtype == DType::kF32) {
       for (size_t k = 0; k < n_elem; ++k) t.data[k] = load_f32(d + 4 * k);
+    } else if (t.dtype == DType::kQ4) {
+      // check_model then checks the scales and the codebook (finite,
+      // increasing, each entry used).
+      const size_t rows = size_t(t.shape[0]), per_row = n_elem / rows;
+      t.scales.resize(rows);
+      for (size_t k = 0; k < rows; ++k) t.scales[k] = load_f32(d + 4 * k);
+      const uint8_t* cb = d + 4 * rows;
+      t.codebook.resize(kQ4Levels);
+      for (int k = 0; k < kQ4Levels; ++k) t.codebook[size_t(k)] = load_f32(cb + 4 * k);
+      const uint8_t* packed = cb + 4 * kQ4Levels;
+      if (n_elem % 2 == 1 && (packed[n_elem / 2] >> 4) != 0) {
+        return set_error(INK_ERR_BAD_MODEL,
+                         "tensor %u '%s': the unused high nibble of the last code byte is %u, "
+                         "expected 0",
+                         i, n, unsigned(packed[n_elem / 2] >> 4));
+      }
+      t.codes.resize(n_elem);
+      for (size_t k = 0; k < n_elem; ++k) {
+        t.codes[k] = uint8_t((packed[k / 2] >> (4 * (k % 2))) & 0xF);
+        t.data[k] = t.codebook[t.codes[k]] * t.scales[k / per_row];
+      }
     } else {
       size_t rows = size_t(t.shape[0]), per_row = n_elem / rows;
       t.scales.resize(rows);
@@ -945,6 +1226,11 @@ ink_status read_tensors(const uint8_t* r, uint32_t count, const uint8_t* data, u
   if (prev_end != data_size) {
     return set_error(INK_ERR_BAD_MODEL, "data section: %u bytes, but the last tensor ends at %llu",
                      data_size, (unsigned long long)prev_end);
+  }
+  if (version == 2 && !any_q4) {
+    return set_error(INK_ERR_BAD_MODEL,
+                     "format version 2 without a q4 tensor; a model without one is written as "
+                     "version 1");
   }
   return INK_OK;
 }
@@ -986,8 +1272,8 @@ ink_status parse_model(const uint8_t* bytes, size_t size, Model* out) {
     return set_error(INK_ERR_INVALID_ARGUMENT, "parse_model: %s is NULL",
                      out == nullptr ? "out" : "bytes");
   }
-  uint32_t total = 0;
-  INK_RETURN_IF_ERROR(read_header(bytes, size, &total));
+  uint32_t total = 0, version = 0;
+  INK_RETURN_IF_ERROR(read_header(bytes, size, &total, &version));
   const uint8_t* p = bytes;
 
   uint32_t in_h = load_u32(p + 16), in_w = load_u32(p + 20), in_c = load_u32(p + 24);
@@ -1062,8 +1348,8 @@ ink_status parse_model(const uint8_t* bytes, size_t size, Model* out) {
   INK_RETURN_IF_ERROR(read_layers(p + sec[0].offset, layer_count, &m.layers));
   INK_RETURN_IF_ERROR(read_labels(p, sec[2], label_count, &m.labels));
   m.metadata_json.assign(reinterpret_cast<const char*>(p + sec[3].offset), sec[3].size);
-  INK_RETURN_IF_ERROR(
-      read_tensors(p + sec[1].offset, tensor_count, p + sec[4].offset, sec[4].size, &m.tensors));
+  INK_RETURN_IF_ERROR(read_tensors(p + sec[1].offset, tensor_count, p + sec[4].offset, sec[4].size,
+                                   version, &m.tensors));
   INK_RETURN_IF_ERROR(check_model(m, nullptr));
   *out = std::move(m);
   return INK_OK;

@@ -1,5 +1,5 @@
-// The model: layers, tensors, labels and metadata, and the blob format v1
-// that stores them (specified in docs/model-format.md).
+// The model: layers, tensors, labels and metadata, and the blob format
+// (versions 1 and 2, specified in docs/model-format.md) that stores them.
 //
 // parse_model() checks every field of an untrusted blob; serialize_model()
 // writes one. The two round-trip bit-exactly: serialize(parse(b)) == b.
@@ -16,7 +16,9 @@
 namespace ink {
 
 constexpr char kModelMagic[4] = {'I', 'N', 'K', 'R'};
-constexpr uint32_t kModelVersion = 1;
+// The newest version this code reads. The writer uses version 1 unless a
+// tensor is kQ4, which needs version 2, so each model has one encoding.
+constexpr uint32_t kModelVersion = 2;
 
 // Limits checked by check_model() and parse_model(), so that every size and
 // index fits an int and a hostile blob cannot request a giant allocation.
@@ -49,7 +51,13 @@ const char* layer_type_name(LayerType type);
 enum class DType : uint32_t {
   kF32 = 0,  // little-endian IEEE-754 floats
   kI8 = 1,   // int8 values with one f32 scale per output channel (first dim)
+  // 4-bit indices into one codebook of 16 f32 values, times one f32 scale
+  // per output channel (first dim); format version 2.
+  kQ4 = 2,
 };
+
+/// Entries of a kQ4 tensor's codebook.
+constexpr int kQ4Levels = 16;
 
 struct Tensor {
   std::string name;  // e.g. "conv1.weight"; at most 63 bytes
@@ -57,9 +65,15 @@ struct Tensor {
   std::vector<int32_t> shape;  // 1 to 4 dims, each >= 1
   // Always filled: the values the network computes with (for kI8, q * scale).
   std::vector<float> data;
-  // kI8 only: the stored form. scales has shape[0] entries; q has data.size().
+  // kI8 and kQ4: the stored form. scales has shape[0] entries; for kI8, q
+  // has data.size() values and data[i] = q[i] * scales[row of i].
   std::vector<int8_t> q;
   std::vector<float> scales;
+  // kQ4 only: codebook has kQ4Levels strictly increasing values, each used at
+  // least once; codes has data.size() indices into it, and
+  // data[i] = codebook[codes[i]] * scales[row of i].
+  std::vector<float> codebook;
+  std::vector<uint8_t> codes;
 
   size_t element_count() const;
 };
@@ -106,6 +120,20 @@ ink_status serialize_model(const Model& model, std::vector<uint8_t>* out);
 /// (scale = max|w| / 127 over each slice of the first dimension) and
 /// replaces `data` with the dequantized values.
 void quantize_int8(Tensor* tensor);
+
+/// 1-D k-means (Lloyd's algorithm, initialized deterministically at the
+/// quantiles of the distinct values): `k` strictly increasing centroids of
+/// values[0..n), each the nearest centroid of at least one value. Empty when
+/// the values are not finite or hold fewer than k distinct values.
+std::vector<float> kmeans_1d(const float* values, size_t n, int k);
+
+/// Converts an f32 tensor to kQ4. Each slice of the first dimension (output
+/// channel) gets scale = max|w| over it; the codebook is kmeans_1d of all the
+/// values w / scale, each is replaced by its nearest entry (the lower one on
+/// a tie), and `data` holds entry * scale. Fails with
+/// INK_ERR_INVALID_ARGUMENT, leaving the tensor unchanged, when the scaled
+/// values hold fewer than 16 distinct finite values.
+ink_status quantize_q4(Tensor* tensor);
 
 /// CRC-32 (IEEE 802.3, as zlib's crc32) of a byte range.
 uint32_t crc32(const uint8_t* bytes, size_t size);

@@ -1,6 +1,8 @@
 // inkread-testdata OUTDIR — writes the fixtures that the CLI tests and the
 // Node (WASM) parity tests share:
-//   model-flatten.inkr, model-gap.inkr, model-flatten-int8.inkr  small fixed models
+//   model-flatten.inkr, model-gap.inkr, model-flatten-int8.inkr,
+//   model-gap-q4.inkr                                             small fixed models
+//   model-shipped.inkr        a copy of models/mnist.inkr (when present)
 //   digit<D>.png, digit3.jpg, digit7.bmp                          synthetic digits
 //   canvas-alpha.rgba, canvas-white-ink.rgba, blank.rgba          raw canvas exports
 //   blank.png                                                     an empty page
@@ -68,9 +70,16 @@ int main(int argc, char** argv) {
       {"model-flatten.inkr", ink_test::make_test_model(1, ink_test::TestHead::kFlatten)},
       {"model-gap.inkr", ink_test::make_test_model(2, ink_test::TestHead::kGlobalAvgPool)},
       {"model-flatten-int8.inkr", ink_test::make_test_model(3, ink_test::TestHead::kFlatten)},
+      {"model-gap-q4.inkr", ink_test::make_test_model(4, ink_test::TestHead::kGlobalAvgPool)},
   };
   for (ink::Tensor& t : models[2].model.tensors) {
     if (t.shape.size() > 1) ink::quantize_int8(&t);
+  }
+  for (ink::Tensor& t : models[3].model.tensors) {
+    if (t.shape.size() > 1 && ink::quantize_q4(&t) != INK_OK) {
+      std::fprintf(stderr, "inkread-testdata: model-gap-q4.inkr: %s\n", ink_last_error());
+      return 1;
+    }
   }
   std::vector<std::vector<uint8_t>> blobs;
   for (const NamedModel& m : models) {
@@ -81,6 +90,19 @@ int main(int argc, char** argv) {
     }
     if (!save(dir, m.file, blob)) return 1;
     blobs.push_back(std::move(blob));
+  }
+  // The shipped model too, so that the WASM builds are checked on its
+  // weights (q4) against the native core.
+  std::vector<uint8_t> shipped;
+  if (ink_test::read_file(INK_SOURCE_DIR "/models/mnist.inkr", &shipped)) {
+    ink::Model m;
+    if (ink::parse_model(shipped.data(), shipped.size(), &m) != INK_OK) {
+      std::fprintf(stderr, "inkread-testdata: models/mnist.inkr: %s\n", ink_last_error());
+      return 1;
+    }
+    if (!save(dir, "model-shipped.inkr", shipped)) return 1;
+    models.push_back({"model-shipped.inkr", std::move(m)});
+    blobs.push_back(std::move(shipped));
   }
 
   // Inputs.

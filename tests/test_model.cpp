@@ -1,7 +1,8 @@
-// Tests of the model blob format v1 (src/model.cpp, docs/model-format.md):
-// round trips, bit-exact re-serialization, every truncation and every
-// single-byte change of a small blob, and field mutations with the CRC
-// recomputed, each of which must give its own message.
+// Tests of the model blob format, versions 1 and 2 (src/model.cpp,
+// docs/model-format.md): round trips, bit-exact re-serialization, every
+// truncation and every single-byte change of a small blob (f32, int8 and q4
+// weights), and field mutations with the CRC recomputed, each of which must
+// give its own message; the k-means and q4 quantizers.
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <cstring>
@@ -120,6 +121,34 @@ Model tiny_model(bool int8) {
   return m;
 }
 
+// The tiny model with its weights stored as f32, int8 or q4.
+Model tiny_model_as(DType dtype) {
+  Model m = tiny_model(dtype == DType::kI8);
+  if (dtype == DType::kQ4) {
+    REQUIRE(ink::quantize_q4(&m.tensors[0]) == INK_OK);
+    REQUIRE(ink::quantize_q4(&m.tensors[2]) == INK_OK);
+  }
+  return m;
+}
+
+const DType kDTypes[] = {DType::kF32, DType::kI8, DType::kQ4};
+
+// The tiny model on a 3x3x1 input with 3 conv channels and 7 classes: both
+// weights then have an odd element count (27 and 21); they are q4.
+Model odd_q4_model() {
+  ink_test::Rng rng(9);
+  Model m = tiny_model(false);
+  m.input = {3, 3, 1};
+  m.labels = {"a", "b", "c", "d", "e", "f", "g"};
+  m.layers[0].out_channels = 3;  // 3x3x1 -> 1x1x3, flattened
+  m.layers[2].out_channels = 7;
+  m.tensors = {make_tensor("conv.weight", {3, 3, 3, 1}, &rng), make_tensor("conv.bias", {3}, &rng),
+               make_tensor("fc.weight", {7, 3}, &rng), make_tensor("fc.bias", {7}, &rng)};
+  REQUIRE(ink::quantize_q4(&m.tensors[0]) == INK_OK);
+  REQUIRE(ink::quantize_q4(&m.tensors[2]) == INK_OK);
+  return m;
+}
+
 void require_same_tensor(const Tensor& a, const Tensor& b) {
   INFO("tensor " << a.name);
   CHECK(a.name == b.name);
@@ -129,6 +158,8 @@ void require_same_tensor(const Tensor& a, const Tensor& b) {
   CHECK(std::memcmp(a.data.data(), b.data.data(), a.data.size() * sizeof(float)) == 0);
   CHECK(a.q == b.q);
   CHECK(a.scales == b.scales);
+  CHECK(a.codebook == b.codebook);
+  CHECK(a.codes == b.codes);
 }
 
 void require_same_model(const Model& a, const Model& b) {
@@ -292,9 +323,9 @@ TEST_CASE("quantize_int8 uses one symmetric scale per first-dim slice", "[model]
 }
 
 TEST_CASE("every truncation of a small blob is rejected", "[model]") {
-  for (bool int8 : {false, true}) {
-    std::vector<uint8_t> blob = serialize(tiny_model(int8));
-    INFO("int8 " << int8 << ", blob of " << blob.size() << " bytes");
+  for (DType dtype : kDTypes) {
+    std::vector<uint8_t> blob = serialize(tiny_model_as(dtype));
+    INFO("dtype " << int(dtype) << ", blob of " << blob.size() << " bytes");
     REQUIRE(blob.size() < 2048);
     for (size_t n = 0; n < blob.size(); ++n) {
       INFO("truncated to " << n << " bytes");
@@ -309,9 +340,9 @@ TEST_CASE("every truncation of a small blob is rejected", "[model]") {
 }
 
 TEST_CASE("every single-byte change of a small blob is rejected", "[model]") {
-  for (bool int8 : {false, true}) {
-    const std::vector<uint8_t> blob = serialize(tiny_model(int8));
-    INFO("int8 " << int8);
+  for (DType dtype : kDTypes) {
+    const std::vector<uint8_t> blob = serialize(tiny_model_as(dtype));
+    INFO("dtype " << int(dtype));
     std::vector<uint8_t> b = blob;
     for (size_t i = 0; i < blob.size(); ++i) {
       for (int change : {0, 1, 2}) {
@@ -335,8 +366,9 @@ TEST_CASE("random multi-byte changes with a valid CRC never crash", "[model]") {
   const uint32_t seed = Catch::rngSeed();
   INFO("seed " << seed << " (replay with --rng-seed " << seed << ")");
   ink_test::Rng rng(seed);
-  for (bool int8 : {false, true}) {
-    const std::vector<uint8_t> blob = serialize(tiny_model(int8));
+  for (DType dtype : kDTypes) {
+    INFO("dtype " << int(dtype));
+    const std::vector<uint8_t> blob = serialize(tiny_model_as(dtype));
     int accepted = 0;
     for (int iter = 0; iter < 3000; ++iter) {
       std::vector<uint8_t> b = blob;
@@ -382,8 +414,8 @@ TEST_CASE("field mutations with a recomputed CRC give their own messages", "[mod
     put_u32(&b, 4, 7);
     fix_crc(&b);
     CHECK(rejection(b, INK_ERR_UNSUPPORTED) ==
-          "model format version 7 was made by a newer inkread (this one reads version 1); "
-          "update inkread");
+          "model format version 7 was made by a newer inkread (this one reads up to version "
+          "2); update inkread");
   }
   SECTION("version 0") {
     put_u32(&b, 4, 0);
@@ -499,7 +531,7 @@ TEST_CASE("field mutations with a recomputed CRC give their own messages", "[mod
   SECTION("unknown dtype") {
     put_u32(&b, tensor_at(b, 0) + 64, 9);
     fix_crc(&b);
-    CHECK(rejection(b) == "tensor 0 'conv.weight': unknown dtype 9 (0 = f32, 1 = int8)");
+    CHECK(rejection(b) == "tensor 0 'conv.weight': unknown dtype 9 (0 = f32, 1 = int8, 2 = q4)");
   }
   SECTION("unused layer field not zero") {
     put_u32(&b, flatten + 8, 3);
@@ -601,6 +633,203 @@ TEST_CASE("int8 field mutations", "[model]") {
   SECTION("int8 byte size") { CHECK(get_u32(b, tensor_at(b, 0) + 92) == 2 * 4 + 18); }
 }
 
+TEST_CASE("q4 models round-trip bit-exactly and are written as version 2", "[model]") {
+  for (ink_test::TestHead head : kHeads) {
+    INFO("head " << int(head));
+    Model m = ink_test::make_test_model(14, head);
+    for (Tensor& t : m.tensors) {
+      if (t.shape.size() >= 2) REQUIRE(ink::quantize_q4(&t) == INK_OK);
+    }
+    require_round_trip(m);
+  }
+  require_round_trip(tiny_model_as(DType::kQ4));
+  require_round_trip(odd_q4_model());
+  // Mixed: a q4 conv and an int8 dense layer.
+  Model mixed = tiny_model(false);
+  REQUIRE(ink::quantize_q4(&mixed.tensors[0]) == INK_OK);
+  ink::quantize_int8(&mixed.tensors[2]);
+  require_round_trip(mixed);
+  // The version says whether a q4 tensor is inside: one encoding per model.
+  CHECK(get_u32(serialize(tiny_model_as(DType::kQ4)), 4) == 2);
+  CHECK(get_u32(serialize(mixed), 4) == 2);
+  CHECK(get_u32(serialize(tiny_model(true)), 4) == 1);
+  CHECK(get_u32(serialize(tiny_model(false)), 4) == 1);
+  // scales, 16 codebook values, then two codes a byte.
+  const std::vector<uint8_t> b = serialize(tiny_model_as(DType::kQ4));
+  CHECK(get_u32(b, tensor_at(b, 0) + 92) == 2 * 4 + 16 * 4 + 9);
+  CHECK(get_u32(b, tensor_at(b, 2) + 92) == 3 * 4 + 16 * 4 + 12);
+}
+
+TEST_CASE("a q4 tensor without codes is quantized by the writer", "[model]") {
+  Model m = tiny_model(false);
+  Model expected = tiny_model_as(DType::kQ4);
+  m.tensors[0].dtype = DType::kQ4;  // data only: the writer quantizes
+  m.tensors[2].dtype = DType::kQ4;
+  std::vector<uint8_t> blob = serialize(m);
+  Model parsed;
+  REQUIRE(ink::parse_model(blob.data(), blob.size(), &parsed) == INK_OK);
+  require_same_model(expected, parsed);
+  CHECK(serialize(expected) == blob);
+  // Too few distinct values for 16 entries: the writer says so.
+  m.tensors[2].data.assign(24, 0.5f);
+  std::vector<uint8_t> out;
+  ink::clear_error();
+  CHECK(ink::serialize_model(m, &out) == INK_ERR_BAD_MODEL);
+  CHECK_THAT(
+      std::string(ink::last_error()),
+      Catch::Contains("tensor 2: quantize_q4: tensor 'fc.weight' does not hold 16 distinct"));
+}
+
+TEST_CASE("kmeans_1d finds increasing centroids, each used", "[model]") {
+  // Two obvious clusters.
+  const float two[] = {11.0f, 0.0f, 10.0f, 1.0f, 0.5f, 10.5f};
+  CHECK(ink::kmeans_1d(two, 6, 2) == std::vector<float>{0.5f, 10.5f});
+  // Exactly k distinct values: the values themselves.
+  const float four[] = {3, 1, 2, 4, 4, 1, 2, 3};
+  CHECK(ink::kmeans_1d(four, 8, 4) == std::vector<float>{1, 2, 3, 4});
+  // Fewer distinct values than k, non-finite values, bad arguments: empty.
+  CHECK(ink::kmeans_1d(four, 8, 5).empty());
+  const float nan[] = {1, 2, std::nanf(""), 4};
+  CHECK(ink::kmeans_1d(nan, 4, 2).empty());
+  const float inf[] = {1, 2, INFINITY, 4};
+  CHECK(ink::kmeans_1d(inf, 4, 2).empty());
+  CHECK(ink::kmeans_1d(nullptr, 4, 2).empty());
+  CHECK(ink::kmeans_1d(four, 8, 0).empty());
+  // A Gaussian sample: 16 strictly increasing centroids, each the nearest
+  // centroid of some value, each the mean of the values nearest to it
+  // (Lloyd's fixed point), and the same result every time.
+  ink_test::Rng rng(5);
+  std::vector<float> g(5000);
+  for (float& x : g) x = rng.normal();
+  const std::vector<float> c = ink::kmeans_1d(g.data(), g.size(), 16);
+  REQUIRE(c.size() == 16);
+  std::vector<double> sum(16, 0.0);
+  std::vector<int> count(16, 0);
+  for (float x : g) {
+    size_t best = 0;
+    for (size_t j = 1; j < 16; ++j) {
+      if (std::fabs(double(x) - c[j]) < std::fabs(double(x) - c[best])) best = j;
+    }
+    sum[best] += x;
+    count[best]++;
+  }
+  for (size_t j = 0; j < 16; ++j) {
+    INFO("centroid " << j << " = " << c[j]);
+    if (j > 0) CHECK(c[j] > c[j - 1]);
+    REQUIRE(count[j] > 0);
+    CHECK_THAT(sum[j] / count[j], Catch::WithinAbs(c[j], 1e-5));
+  }
+  CHECK(ink::kmeans_1d(g.data(), g.size(), 16) == c);
+}
+
+TEST_CASE("quantize_q4 scales each channel and shares one codebook", "[model]") {
+  ink_test::Rng rng(6);
+  Tensor t = make_tensor("w", {4, 3, 3, 2}, &rng);
+  for (size_t i = 18; i < 36; ++i) t.data[i] *= 100.0f;  // a channel 100x larger
+  const std::vector<float> original = t.data;
+  REQUIRE(ink::quantize_q4(&t) == INK_OK);
+  CHECK(t.dtype == DType::kQ4);
+  REQUIRE(t.scales.size() == 4);
+  REQUIRE(t.codebook.size() == 16);
+  REQUIRE(t.codes.size() == 72);
+  CHECK(t.q.empty());
+  for (size_t r = 0; r < 4; ++r) {
+    float max_abs = 0;
+    for (size_t i = 0; i < 18; ++i) max_abs = std::fmax(max_abs, std::fabs(original[r * 18 + i]));
+    CHECK(t.scales[r] == max_abs);
+  }
+  for (size_t k = 1; k < 16; ++k) CHECK(t.codebook[k] > t.codebook[k - 1]);
+  CHECK(t.codebook[0] >= -1.0f);
+  CHECK(t.codebook[15] <= 1.0f);
+  for (size_t i = 0; i < 72; ++i) {
+    INFO("element " << i);
+    const float scale = t.scales[i / 18], unit = original[i] / scale;
+    CHECK(t.data[i] == t.codebook[t.codes[i]] * scale);
+    // The nearest entry, the lower one on a tie.
+    for (size_t k = 0; k < 16; ++k) {
+      const double d = std::fabs(double(unit) - t.codebook[k]);
+      const double best = std::fabs(double(unit) - t.codebook[t.codes[i]]);
+      CHECK((d > best || (d == best && k >= t.codes[i])));
+    }
+  }
+  Tensor flat;
+  flat.name = "flat";
+  flat.shape = {2, 10};
+  flat.data.assign(20, 0.25f);
+  const Tensor before = flat;
+  ink::clear_error();
+  CHECK(ink::quantize_q4(&flat) == INK_ERR_INVALID_ARGUMENT);
+  CHECK_THAT(std::string(ink::last_error()), Catch::Contains("does not hold 16 distinct"));
+  CHECK(flat.dtype == DType::kF32);
+  CHECK(flat.data == before.data);
+  CHECK(flat.codes.empty());
+  CHECK(ink::quantize_q4(nullptr) == INK_ERR_INVALID_ARGUMENT);
+}
+
+TEST_CASE("q4 field mutations", "[model]") {
+  const std::vector<uint8_t> blob = serialize(tiny_model_as(DType::kQ4));
+  std::vector<uint8_t> b = blob;
+  // conv.weight at data offset 0: 2 scales, 16 codebook values, 9 code bytes.
+  const size_t scales = data_at(b), codebook = scales + 8, codes = codebook + 64;
+  SECTION("version") {
+    put_u32(&b, 4, 1);
+    fix_crc(&b);
+    CHECK(rejection(b) ==
+          "tensor 0 'conv.weight': dtype 2 (q4) needs format version 2, the file is version 1");
+    b = serialize(tiny_model(true));
+    put_u32(&b, 4, 2);
+    fix_crc(&b);
+    CHECK(rejection(b) ==
+          "format version 2 without a q4 tensor; a model without one is written as version 1");
+  }
+  SECTION("scale zero, negative, NaN, infinite") {
+    for (uint32_t bits : {0x00000000u, 0xBF800000u, 0x7FC00000u, 0x7F800000u}) {
+      b = blob;
+      put_u32(&b, scales + 4, bits);
+      fix_crc(&b);
+      CHECK_THAT(rejection(b), Catch::Contains("tensor 0 'conv.weight': scale 1 is"));
+    }
+  }
+  SECTION("codebook not finite or not increasing") {
+    put_u32(&b, codebook + 4 * 3, 0x7FC00000u);
+    fix_crc(&b);
+    CHECK(rejection(b) == "tensor 0 'conv.weight': codebook value 3 is NaN, expected finite");
+    b = blob;
+    std::memcpy(&b[codebook + 4 * 5], &blob[codebook + 4 * 4], 4);  // entry 5 = entry 4
+    fix_crc(&b);
+    CHECK_THAT(rejection(b), Catch::Contains("codebook value 5 (") &&
+                                 Catch::Contains("the codebook must be strictly increasing"));
+  }
+  SECTION("an unused codebook entry") {
+    // Point every code at entry 0 or 1: entries 2..15 are then unused.
+    for (size_t i = 0; i < 9; ++i) b[codes + i] = 0x10;
+    fix_crc(&b);
+    CHECK_THAT(rejection(b), Catch::Contains("tensor 0 'conv.weight': codebook value 2 (") &&
+                                 Catch::Contains("is used by no value"));
+  }
+  SECTION("codes that still use every entry parse to other weights") {
+    std::swap(b[codes], b[codes + 1]);
+    fix_crc(&b);
+    Model m;
+    REQUIRE(ink::parse_model(b.data(), b.size(), &m) == INK_OK);
+    CHECK(serialize(m) == b);
+  }
+  SECTION("byte size names the dtype") {
+    put_u32(&b, tensor_at(b, 0) + 92, get_u32(b, tensor_at(b, 0) + 92) + 1);
+    fix_crc(&b);
+    CHECK_THAT(rejection(b), Catch::Contains("byte_size 82, expected 81 for q4 2x3x3x1"));
+  }
+  SECTION("the unused high nibble of an odd count") {
+    b = serialize(odd_q4_model());
+    const size_t last = data_at(b) + 3 * 4 + 64 + 13;  // conv.weight: 27 codes in 14 bytes
+    REQUIRE((b[last] >> 4) == 0);
+    b[last] |= 0x30;
+    fix_crc(&b);
+    CHECK(rejection(b) ==
+          "tensor 0 'conv.weight': the unused high nibble of the last code byte is 3, expected 0");
+  }
+}
+
 TEST_CASE("check_model rejects inconsistent in-memory models", "[model]") {
   Model m = tiny_model(false);
   ink_test::Rng rng(3);
@@ -655,6 +884,23 @@ TEST_CASE("check_model rejects inconsistent in-memory models", "[model]") {
     m = tiny_model(false);
     m.tensors[3].data[1] = std::nanf("");
     CHECK(check_rejection(m) == "tensor 3 'fc.bias': value 1 is NaN, expected finite");
+  }
+  SECTION("q4 data must equal codebook entry * scale") {
+    m = tiny_model_as(DType::kQ4);
+    m.tensors[0].data[0] += 1.0f;
+    CHECK_THAT(check_rejection(m), Catch::Contains("call quantize_q4 after changing data"));
+    m = tiny_model_as(DType::kQ4);
+    m.tensors[0].codes[3] = 16;
+    CHECK(check_rejection(m) == "tensor 0 'conv.weight': q4 code 3 is 16, expected 0..15");
+    m = tiny_model_as(DType::kQ4);
+    m.tensors[0].codebook.pop_back();
+    CHECK_THAT(check_rejection(m), Catch::Contains("15 codebook values"));
+    m = tiny_model(false);
+    m.tensors[0].codebook.assign(16, 0.0f);
+    CHECK_THAT(check_rejection(m), Catch::Contains("an f32 tensor has q4 codes or a codebook"));
+    m = tiny_model(true);
+    m.tensors[0].codes.assign(18, 0);
+    CHECK_THAT(check_rejection(m), Catch::Contains("an int8 tensor has q4 codes or a codebook"));
   }
   SECTION("int8 data must equal q * scale") {
     m = tiny_model(true);

@@ -3,12 +3,16 @@
 //   inkread-train fit  --data DIR --out models/X.inkr [--arch NAME|FILE]
 //                      [--epochs N] [--seed S] [--threads T] [...]
 //   inkread-train eval --model F --data DIR [--json]
+//   inkread-train quantize --model X.f32.inkr --data DIR --out X.inkr
+//                      [--quant auto|q4|int8|f32]
 //
 // fit holds out the last --val images of the training set for model
 // selection and touches the test set once, for the final report. It writes
 // next to the model: X.log.csv, X.loss.svg, X.acc.svg, X.confusion.svg,
 // X.errors.png, X.md (the model card) and X.f32.inkr when the shipped blob
-// is the int8 one. Run without arguments for every option.
+// is quantized. quantize makes the shipped blob from such an f32 export
+// without training, by the same code as fit's export. Run without arguments
+// for every option.
 #include <omp.h>
 #include <unistd.h>
 
@@ -176,6 +180,8 @@ void usage() {
       "usage:\n"
       "  inkread-train fit  --data DIR --out models/X.inkr [options]\n"
       "  inkread-train eval --model F.inkr --data DIR [--json] [--threads T]\n"
+      "  inkread-train quantize --model X.f32.inkr --data DIR --out X.inkr\n"
+      "                     [--quant auto|q4|int8|f32] [--val N] [--no-test] [--threads T]\n"
       "\n"
       "fit options (defaults in brackets):\n"
       "  --arch NAME|FILE     built-in (mnist, tiny) or a file with layer tokens [mnist]\n"
@@ -187,7 +193,8 @@ void usage() {
       "  --shear X [0.2]  --shift PX [2.5]  --elastic-prob P [0.5]  --elastic-alpha X [30]\n"
       "  --elastic-sigma X [4.5]  --thickness-prob P [0.5]  --clean-prob P [0.1]\n"
       "  --bn-recal N [10000] images for exact batch-norm statistics at the end (0: off)\n"
-      "  --select best|last [last]  --quant auto|int8|f32 [auto]  --max-steps N\n"
+      "  --select best|last [last]  --quant auto|q4|int8|f32 [auto]  --max-steps N\n"
+      "           auto: the smallest encoding within 0.05 %% of f32 validation accuracy\n"
       "  --ema D [0] also keep a moving average of the weights (decay D, e.g. 0.999);\n"
       "           the final weights are whichever validates better\n"
       "  --name S [mnist]  --dataset S [MNIST]  --labels a,b,.. [0..9]  --notes FILE\n"
@@ -195,7 +202,10 @@ void usage() {
       "\n"
       "eval writes X.confusion.svg and X.errors.png next to the model (--out-prefix P to\n"
       "change) and prints accuracy, per-class precision/recall/F1 and the confusion\n"
-      "matrix; an f32 model is also evaluated after int8 quantization.\n");
+      "matrix; an f32 model is also evaluated after int8 and q4 quantization.\n"
+      "\n"
+      "quantize writes the blob fit would have shipped from that f32 export (the\n"
+      "same choice, tensors and metadata), plus X.confusion.svg and X.errors.png.\n");
 }
 
 // ------------------------------------------------------------- core eval
@@ -262,6 +272,99 @@ Dataset load_or_die(const std::string& dir, const std::string& split) {
   return d;
 }
 
+// ------------------------------------------------------------ shipping
+
+// One weight encoding of the f32 model, measured through the core.
+struct Candidate {
+  std::string dtype;  // "q4", "int8" or "f32"
+  bool ok = false;    // false: the weights cannot take this encoding
+  ink::Model model;
+  size_t bytes = 0;  // blob size with the f32 model's metadata
+  Metrics val, test;
+};
+
+struct Shipping {
+  std::vector<Candidate> candidates;  // q4, int8, f32
+  size_t pick = 0;
+  ink::Model model;  // the shipped model, metadata included
+  std::vector<uint8_t> blob;
+  std::vector<float> test_probs;  // of the shipped model; empty without test
+  const Candidate& shipped() const { return candidates[pick]; }
+  const Candidate& get(const std::string& dtype) const {
+    for (const Candidate& c : candidates)
+      if (c.dtype == dtype) return c;
+    return candidates.back();
+  }
+};
+
+// The shipped model from an f32 model whose metadata is the f32 export's:
+// each encoding measured on the validation set (and on the test set, when
+// given, for the report only), the one `quant` names picked, or for "auto"
+// the smallest within 0.05 % of f32's validation accuracy. The metadata gets
+// the shipped dtype, its accuracies and its test confusion matrix. fit and
+// quantize both end here, so they write the same blob from the same model.
+Shipping ship(const ink::Model& f32, const std::string& quant, const Dataset& val,
+              const Dataset* test, int threads) {
+  Shipping s;
+  const int C = int(f32.labels.size());
+  std::vector<std::vector<float>> test_probs;
+  for (const char* dtype : {"q4", "int8", "f32"}) {
+    Candidate c;
+    c.dtype = dtype;
+    std::string err;
+    c.ok = quantize_weights(f32, dtype, &c.model, &err);
+    if (!c.ok && (quant == dtype || c.dtype != "q4"))
+      FAIL("start from the f32 export (X.f32.inkr), or choose another --quant", "%s weights: %s",
+           dtype, err.c_str());
+    if (!c.ok) {
+      // A tensor with fewer than 16 distinct values: q4 is not an option.
+      std::printf("q4 is not possible for this model: %s\n", err.c_str());
+      c.val.accuracy = c.test.accuracy = -1;
+      s.candidates.push_back(std::move(c));
+      test_probs.emplace_back();
+      continue;
+    }
+    c.bytes = serialize_or_die(c.model).size();
+    const std::vector<float> pv = core_predict(c.model, val, threads);
+    c.val = compute_metrics(pv.data(), val.labels.data(), val.n, C);
+    if (test) {
+      test_probs.push_back(core_predict(c.model, *test, threads));
+      c.test = compute_metrics(test_probs.back().data(), test->labels.data(), test->n, C);
+    }
+    s.candidates.push_back(std::move(c));
+  }
+  const double floor = s.get("f32").val.accuracy - 0.0005;
+  s.pick = s.candidates.size();
+  for (size_t i = 0; i < s.candidates.size(); i++) {
+    const Candidate& c = s.candidates[i];
+    const bool ok = c.ok && (quant == "auto" ? c.val.accuracy >= floor : c.dtype == quant);
+    if (ok && (s.pick == s.candidates.size() || c.bytes < s.candidates[s.pick].bytes)) s.pick = i;
+  }
+  if (s.pick == s.candidates.size())
+    FAIL("--quant auto, q4, int8 or f32", "bad --quant '%s'", quant.c_str());
+  const Candidate& c = s.shipped();
+  std::printf("validation through the core:");
+  for (const Candidate& k : s.candidates)
+    if (k.ok) std::printf(" %s %.2f%% (%zu bytes)", k.dtype.c_str(), 100 * k.val.accuracy, k.bytes);
+  std::printf(" -> shipping %s\n", c.dtype.c_str());
+  if (test) {
+    std::printf("test (final report, %d images):", test->n);
+    for (const Candidate& k : s.candidates)
+      if (k.ok) std::printf(" %s %.2f%%", k.dtype.c_str(), 100 * k.test.accuracy);
+    std::printf("\n");
+    s.test_probs = test_probs[s.pick];
+  }
+  s.model = c.model;
+  std::string j = f32.metadata_json;
+  j = json_set(j, "val_accuracy", fmtd("%.4f", c.val.accuracy));
+  if (test) j = json_set(j, "test_accuracy", fmtd("%.4f", c.test.accuracy));
+  j = json_set(j, "dtype", "\"" + c.dtype + "\"");
+  if (test) j = json_set(j, "confusion", confusion_json(c.test));
+  s.model.metadata_json = j;
+  s.blob = serialize_or_die(s.model);
+  return s;
+}
+
 std::vector<std::string> parse_labels(const std::string& s, int C) {
   std::vector<std::string> v;
   if (s.empty()) {
@@ -286,16 +389,19 @@ std::vector<std::string> parse_labels(const std::string& s, int C) {
 struct CardInfo {
   std::string name, dataset, command, arch, date, notes, dtype;
   const ink::Model* model = nullptr;
-  size_t blob_bytes = 0, f32_bytes = 0, int8_bytes = 0;
+  size_t blob_bytes = 0, f32_bytes = 0, int8_bytes = 0, q4_bytes = 0;
   double train_seconds = 0;
   int epochs = 0, threads = 0, batch = 0, train_n = 0, val_n = 0;
   uint64_t seed = 0;
   std::string hyper;  // one line per hyperparameter
-  double val_f32 = 0, val_int8 = 0, test_f32 = -1, test_int8 = -1;
+  double val_f32 = 0, val_int8 = 0, val_q4 = 0, test_f32 = -1, test_int8 = -1, test_q4 = -1;
   Metrics test;  // of the shipped blob
   std::vector<EpochLog> log;
   std::string prefix;  // file names next to the model
 };
+
+// A percentage for the card, or "n/a" for an encoding the model cannot take.
+std::string pct(double v) { return v < 0 ? "n/a" : fmtd("%.2f", 100 * v) + " %"; }
 
 std::string model_card(const CardInfo& c) {
   const ink::Model& m = *c.model;
@@ -309,11 +415,15 @@ std::string model_card(const CardInfo& c) {
   s += "| | |\n|---|---|\n";
   s +=
       "| task | " + c.dataset + " digit classification, 28x28x1 input in 0..1 (0 = background) |\n";
-  s += "| file | `" + base_name(c.prefix) + ".inkr` (" + c.dtype +
-       " weights, per-channel scales) |\n";
+  const std::string encoding =
+      c.dtype == "q4"     ? "q4 weights: 4-bit indices into a 16-value codebook, per-channel scales"
+      : c.dtype == "int8" ? "int8 weights, per-channel scales"
+                          : "f32 weights";
+  s += "| file | `" + base_name(c.prefix) + ".inkr` (" + encoding + ") |\n";
   s += "| blob bytes | " + std::to_string(c.blob_bytes) +
        " (f32 export: " + std::to_string(c.f32_bytes) +
-       ", int8 export: " + std::to_string(c.int8_bytes) + ") |\n";
+       ", int8 export: " + std::to_string(c.int8_bytes) +
+       ", q4 export: " + (c.q4_bytes ? std::to_string(c.q4_bytes) : "n/a") + ") |\n";
   s += "| parameters | " + std::to_string(model_params(m)) + " (after folding batch-norm) |\n";
   s += "| compute | " + fmtd("%.2f", 2 * model_macs(m) / 1e6) + " MFLOPs per image (" +
        fmtd("%.2f", model_macs(m) / 1e6) + " M multiply-adds) |\n";
@@ -321,14 +431,14 @@ std::string model_card(const CardInfo& c) {
     s += "| **test accuracy** | **" + fmtd("%.2f", 100 * c.test.accuracy) + " %** (" +
          std::to_string(c.test.count - c.test.correct) + " errors in " +
          std::to_string(c.test.count) + ", shipped " + c.dtype + " blob through the core) |\n";
-    s += "| test accuracy f32 / int8 | " + fmtd("%.2f", 100 * c.test_f32) + " % / " +
-         fmtd("%.2f", 100 * c.test_int8) + " % |\n";
+    s += "| test accuracy f32 / int8 / q4 | " + pct(c.test_f32) + " / " + pct(c.test_int8) + " / " +
+         pct(c.test_q4) + " |\n";
     const double p = c.test.accuracy, se = std::sqrt(p * (1 - p) / std::max(1, c.test.count));
     s += "| standard error | ±" + fmtd("%.2f", 100 * se) +
          " % (binomial, n = " + std::to_string(c.test.count) + ") |\n";
   }
-  s += "| validation accuracy f32 / int8 | " + fmtd("%.2f", 100 * c.val_f32) + " % / " +
-       fmtd("%.2f", 100 * c.val_int8) + " % (last " + std::to_string(c.val_n) +
+  s += "| validation accuracy f32 / int8 / q4 | " + pct(c.val_f32) + " / " + pct(c.val_int8) +
+       " / " + pct(c.val_q4) + " (last " + std::to_string(c.val_n) +
        " training images, held out) |\n";
   s += "| training time | " + hms(c.train_seconds) + " (" + fmtd("%.0f", c.train_seconds) + " s, " +
        std::to_string(c.threads) + " threads, " + std::to_string(c.epochs) + " epochs, " +
@@ -511,8 +621,8 @@ int cmd_fit(int argc, char** argv) {
   const std::string select = a.str("select", "last"), quant = a.str("quant", "auto");
   if (select != "best" && select != "last")
     FAIL("--select best or --select last", "bad --select '%s'", select.c_str());
-  if (quant != "auto" && quant != "int8" && quant != "f32")
-    FAIL("--quant auto, int8 or f32", "bad --quant '%s'", quant.c_str());
+  if (quant != "auto" && !is_weight_dtype(quant))
+    FAIL("--quant auto, q4, int8 or f32", "bad --quant '%s'", quant.c_str());
   const long max_steps = long(a.num("max-steps", 0));
 
   // Data: train/val split of the training file; test only for the report.
@@ -643,54 +753,40 @@ int cmd_fit(int argc, char** argv) {
     }
     return j + "}}";
   };
-  ink::Model mf, mq;
-  if (!export_model(net, labels, "{}", false, &mf, &err) ||
-      !export_model(net, labels, "{}", true, &mq, &err))
+  // The f32 export, measured, with its metadata; then the shipped blob from
+  // it, exactly as `inkread-train quantize` makes it from X.f32.inkr.
+  ink::Model mf;
+  if (!export_model(net, labels, "{}", false, &mf, &err))
     FAIL("a bug in the exporter", "%s", err.c_str());
-  const std::vector<float> pf = core_predict(mf, val, threads), pq = core_predict(mq, val, threads);
-  const Metrics vf = compute_metrics(pf.data(), val.labels.data(), val.n, C);
-  const Metrics vq = compute_metrics(pq.data(), val.labels.data(), val.n, C);
-  // Ship int8 unless it loses more than 0.05 % of validation accuracy.
-  const bool ship_int8 =
-      quant == "int8" || (quant == "auto" && vq.accuracy >= vf.accuracy - 0.0005);
-  std::printf("validation through the core: f32 %.2f%%, int8 %.2f%% -> shipping %s\n",
-              100 * vf.accuracy, 100 * vq.accuracy, ship_int8 ? "int8" : "f32");
-
-  double test_f32 = -1, test_int8 = -1;
-  Metrics tm;
   Dataset test;
-  std::vector<float> test_probs;
-  if (!a.has("no-test")) {
-    test = load_or_die(data_dir, "t10k");
-    const std::vector<float> tf = core_predict(mf, test, threads),
-                             tq = core_predict(mq, test, threads);
-    test_f32 = compute_metrics(tf.data(), test.labels.data(), test.n, C).accuracy;
-    test_int8 = compute_metrics(tq.data(), test.labels.data(), test.n, C).accuracy;
-    test_probs = ship_int8 ? tq : tf;
-    tm = compute_metrics(test_probs.data(), test.labels.data(), test.n, C);
-    std::printf("test (final report, %d images): f32 %.2f%%, int8 %.2f%%\n", test.n, 100 * test_f32,
-                100 * test_int8);
+  if (!a.has("no-test")) test = load_or_die(data_dir, "t10k");
+  const Dataset* test_set = a.has("no-test") ? nullptr : &test;
+  {
+    const std::vector<float> pv = core_predict(mf, val, threads);
+    const double vf = compute_metrics(pv.data(), val.labels.data(), val.n, C).accuracy;
+    double tf = -1;
+    if (test_set) {
+      const std::vector<float> pt = core_predict(mf, test, threads);
+      tf = compute_metrics(pt.data(), test.labels.data(), test.n, C).accuracy;
+    }
+    mf.metadata_json = metadata(tf, vf, mf, "f32");
   }
-  const ink::Model& shipped_base = ship_int8 ? mq : mf;
-  ink::Model shipped = shipped_base;
-  shipped.metadata_json =
-      metadata(ship_int8 ? test_int8 : test_f32, ship_int8 ? vq.accuracy : vf.accuracy, shipped,
-               ship_int8 ? "int8" : "f32");
-  ink::Model f32copy = mf;
-  f32copy.metadata_json = metadata(test_f32, vf.accuracy, mf, "f32");
-  const std::vector<uint8_t> blob = serialize_or_die(shipped);
-  const std::vector<uint8_t> blob_f32 = serialize_or_die(f32copy);
-  const size_t int8_bytes = ship_int8 ? blob.size() : serialize_or_die(mq).size();
+  const Shipping sh = ship(mf, quant, val, test_set, threads);
+  const std::vector<uint8_t>& blob = sh.blob;
+  const std::vector<uint8_t> blob_f32 = serialize_or_die(mf);
+  const std::string shipped_dtype = sh.shipped().dtype;
   if (!write_bytes(out, blob.data(), blob.size()))
     FAIL("check that the directory exists and is writable", "cannot write '%s'", out.c_str());
   const std::string prefix = strip_ext(out);
-  if (ship_int8) write_bytes(prefix + ".f32.inkr", blob_f32.data(), blob_f32.size());
+  if (shipped_dtype != "f32") write_bytes(prefix + ".f32.inkr", blob_f32.data(), blob_f32.size());
   write_log_csv(prefix + ".log.csv", log);
   write_curves_svg(prefix + ".loss.svg", log, false);
   write_curves_svg(prefix + ".acc.svg", log, true);
+  const std::vector<float>& test_probs = sh.test_probs;
+  const Metrics& tm = sh.shipped().test;
   if (!test_probs.empty()) {
     write_confusion_svg(prefix + ".confusion.svg", tm, labels,
-                        name + ": test confusion matrix (" + (ship_int8 ? "int8" : "f32") + ")");
+                        name + ": test confusion matrix (" + shipped_dtype + ")");
     write_errors_png(prefix + ".errors.png", test, test_probs.data(), C, 25);
   }
   CardInfo card;
@@ -699,11 +795,12 @@ int cmd_fit(int argc, char** argv) {
   card.command = command;
   card.arch = arch_to_string(specs);
   card.date = date;
-  card.dtype = ship_int8 ? "int8" : "f32";
-  card.model = &shipped;
+  card.dtype = shipped_dtype;
+  card.model = &sh.model;
   card.blob_bytes = blob.size();
   card.f32_bytes = blob_f32.size();
-  card.int8_bytes = int8_bytes;
+  card.int8_bytes = sh.get("int8").bytes;
+  card.q4_bytes = sh.get("q4").bytes;
   card.train_seconds = train_seconds;
   card.epochs = epochs;
   card.threads = threads;
@@ -712,10 +809,12 @@ int cmd_fit(int argc, char** argv) {
   card.val_n = val.n;
   card.seed = seed;
   card.hyper = hyper;
-  card.val_f32 = vf.accuracy;
-  card.val_int8 = vq.accuracy;
-  card.test_f32 = test_f32;
-  card.test_int8 = test_int8;
+  card.val_f32 = sh.get("f32").val.accuracy;
+  card.val_int8 = sh.get("int8").val.accuracy;
+  card.val_q4 = sh.get("q4").val.accuracy;
+  card.test_f32 = test_set ? sh.get("f32").test.accuracy : -1;
+  card.test_int8 = test_set ? sh.get("int8").test.accuracy : -1;
+  card.test_q4 = test_set ? sh.get("q4").test.accuracy : -1;
   card.test = tm;
   card.log = log;
   card.prefix = prefix;
@@ -755,50 +854,116 @@ int cmd_eval(int argc, char** argv) {
   if (test.num_classes() > C)
     FAIL("evaluate on the data set the model was trained for",
          "the data has %d classes, the model %d", test.num_classes(), C);
-  bool is_int8 = false;
-  for (const ink::Tensor& t : model.tensors) is_int8 |= t.dtype == ink::DType::kI8;
+  // The blob's weight encoding: that of its conv and dense weights.
+  std::string dtype = "f32";
+  for (const ink::Tensor& t : model.tensors) {
+    if (t.dtype == ink::DType::kQ4) dtype = "q4";
+    if (t.dtype == ink::DType::kI8 && dtype == "f32") dtype = "int8";
+  }
 
   const double t0 = now();
   const std::vector<float> probs = core_predict(model, test, threads);
   const double secs = now() - t0;
   const Metrics m = compute_metrics(probs.data(), test.labels.data(), test.n, C);
-  // An f32 blob is also evaluated as int8 (the same ink::quantize_int8 the
-  // exporter uses); an int8 blob has no f32 twin inside it.
-  double acc_int8 = is_int8 ? m.accuracy : -1;
-  if (!is_int8) {
-    ink::Model q = model;
-    for (ink::Layer& l : q.layers)
-      if (l.type == ink::LayerType::kConv2d || l.type == ink::LayerType::kDense)
-        ink::quantize_int8(&q.tensors[l.tensors[0]]);
+  // An f32 blob is also evaluated quantized (the quantize_weights the
+  // exporter uses); a quantized blob has no f32 twin inside it.
+  double acc[2] = {-1, -1};  // int8, q4
+  const char* kQuant[2] = {"int8", "q4"};
+  for (int k = 0; k < 2; k++) {
+    if (dtype == kQuant[k]) acc[k] = m.accuracy;
+    if (dtype != "f32") continue;
+    ink::Model q;
+    std::string err;
+    if (!quantize_weights(model, kQuant[k], &q, &err))
+      FAIL("the model cannot be quantized", "%s: %s", kQuant[k], err.c_str());
     const std::vector<float> pq = core_predict(q, test, threads);
-    acc_int8 = compute_metrics(pq.data(), test.labels.data(), test.n, C).accuracy;
+    acc[k] = compute_metrics(pq.data(), test.labels.data(), test.n, C).accuracy;
   }
   const std::string prefix = a.str("out-prefix", strip_ext(path));
   write_confusion_svg(prefix + ".confusion.svg", m, model.labels,
                       base_name(path) + ": confusion matrix");
   write_errors_png(prefix + ".errors.png", test, probs.data(), C, 25);
+  auto num = [](double v) { return v < 0 ? std::string("null") : fmtd("%.6f", v); };
   if (a.has("json")) {
     std::printf(
         "{\"model\":\"%s\",\"dtype\":\"%s\",\"bytes\":%zu,\"params\":%zu,\"mflops\":%.3f,"
-        "\"accuracy_f32\":%s,\"accuracy_int8\":%.6f,\"us_per_image\":%.1f,\"metrics\":%s}\n",
-        json_escape(path).c_str(), is_int8 ? "int8" : "f32", text.size(), model_params(model),
-        2 * model_macs(model) / 1e6, is_int8 ? "null" : fmtd("%.6f", m.accuracy).c_str(), acc_int8,
-        1e6 * secs * threads / test.n, metrics_json(m).c_str());
+        "\"accuracy_f32\":%s,\"accuracy_int8\":%s,\"accuracy_q4\":%s,\"us_per_image\":%.1f,"
+        "\"metrics\":%s}\n",
+        json_escape(path).c_str(), dtype.c_str(), text.size(), model_params(model),
+        2 * model_macs(model) / 1e6, num(dtype == "f32" ? m.accuracy : -1).c_str(),
+        num(acc[0]).c_str(), num(acc[1]).c_str(), 1e6 * secs * threads / test.n,
+        metrics_json(m).c_str());
   } else {
     std::printf("model %s: %s weights, %zu bytes, %zu params, %.2f MFLOPs/image\n", path.c_str(),
-                is_int8 ? "int8" : "f32", text.size(), model_params(model),
-                2 * model_macs(model) / 1e6);
-    if (is_int8)
+                dtype.c_str(), text.size(), model_params(model), 2 * model_macs(model) / 1e6);
+    if (dtype != "f32")
       std::printf(
-          "int8 accuracy %.2f%% (an int8 blob has no f32 twin; evaluate the .f32.inkr for f32)\n",
-          100 * acc_int8);
+          "%s accuracy %.2f%% (a quantized blob has no f32 twin; evaluate the .f32.inkr for "
+          "f32)\n",
+          dtype.c_str(), 100 * m.accuracy);
     else
-      std::printf("f32 accuracy %.2f%%, after int8 quantization %.2f%%\n", 100 * m.accuracy,
-                  100 * acc_int8);
+      std::printf("f32 accuracy %.2f%%, after int8 quantization %.2f%%, after q4 %.2f%%\n",
+                  100 * m.accuracy, 100 * acc[0], 100 * acc[1]);
     std::printf("%d images in %.2f s (%.0f us/image/thread)\n\n%s", test.n, secs,
                 1e6 * secs * threads / test.n, metrics_text(m, model.labels).c_str());
     std::printf("\nwrote %s.confusion.svg and %s.errors.png\n", prefix.c_str(), prefix.c_str());
   }
+  return 0;
+}
+
+// --------------------------------------------------------------- quantize
+
+int cmd_quantize(int argc, char** argv) {
+  const Args a = parse_args(argc, argv, 2,
+                            {"model", "data", "out", "quant", "val", "no-test", "threads", "help"});
+  if (a.has("help")) {
+    usage();
+    return 0;
+  }
+  const std::string path = a.str("model"), data_dir = a.str("data"), out = a.str("out");
+  const std::string quant = a.str("quant", "auto");
+  if (path.empty() || data_dir.empty() || out.size() < 6 || out.substr(out.size() - 5) != ".inkr")
+    FAIL("inkread-train quantize --model models/mnist.f32.inkr --data DIR --out models/mnist.inkr",
+         "quantize needs --model, --data and --out FILE.inkr");
+  if (quant != "auto" && !is_weight_dtype(quant))
+    FAIL("--quant auto, q4, int8 or f32", "bad --quant '%s'", quant.c_str());
+  std::string text;
+  if (!read_text(path, &text)) FAIL("check the path", "cannot read model '%s'", path.c_str());
+  ink::Model f32;
+  if (ink::parse_model(reinterpret_cast<const uint8_t*>(text.data()), text.size(), &f32) != INK_OK)
+    FAIL("the file is not a valid inkread blob", "'%s': %s", path.c_str(), ink::last_error());
+  const int hw = int(std::max(1u, std::thread::hardware_concurrency()));
+  const int threads = int(a.num("threads", hw));
+  // The same split as fit: validation is the last --val training images.
+  const Dataset full = load_or_die(data_dir, "train");
+  const int val_n = int(a.num("val", 5000));
+  if (val_n < 1 || val_n >= full.n)
+    FAIL("--val must be smaller than the training file", "--val %d with %d images", val_n, full.n);
+  const Dataset val = slice(full, full.n - val_n, full.n);
+  Dataset test;
+  if (!a.has("no-test")) test = load_or_die(data_dir, "t10k");
+  const Dataset* test_set = a.has("no-test") ? nullptr : &test;
+  const int C = int(f32.labels.size());
+  if (full.num_classes() > C)
+    FAIL("quantize a model trained for this data set", "the data has %d classes, the model %d",
+         full.num_classes(), C);
+
+  const Shipping sh = ship(f32, quant, val, test_set, threads);
+  if (!write_bytes(out, sh.blob.data(), sh.blob.size()))
+    FAIL("check that the directory exists and is writable", "cannot write '%s'", out.c_str());
+  const std::string prefix = strip_ext(out), dtype = sh.shipped().dtype;
+  if (test_set) {
+    std::string name = "model";
+    const size_t at = f32.metadata_json.find("{\"name\":\"");
+    if (at != std::string::npos)
+      name = f32.metadata_json.substr(at + 9, f32.metadata_json.find('"', at + 9) - at - 9);
+    write_confusion_svg(prefix + ".confusion.svg", sh.shipped().test, f32.labels,
+                        name + ": test confusion matrix (" + dtype + ")");
+    write_errors_png(prefix + ".errors.png", test, sh.test_probs.data(), C, 25);
+  }
+  std::printf("wrote %s (%zu bytes, %s)%s\n", out.c_str(), sh.blob.size(), dtype.c_str(),
+              test_set ? (", " + prefix + ".{confusion.svg,errors.png}").c_str() : "");
+  if (test_set) std::printf("\n%s", metrics_text(sh.shipped().test, f32.labels).c_str());
   return 0;
 }
 
@@ -819,5 +984,6 @@ int main(int argc, char** argv) {
   }
   if (!std::strcmp(argv[1], "fit")) return cmd_fit(argc, argv);
   if (!std::strcmp(argv[1], "eval")) return cmd_eval(argc, argv);
-  FAIL("the commands are fit and eval", "unknown command '%s'", argv[1]);
+  if (!std::strcmp(argv[1], "quantize")) return cmd_quantize(argc, argv);
+  FAIL("the commands are fit, eval and quantize", "unknown command '%s'", argv[1]);
 }

@@ -116,7 +116,6 @@ std::string metrics_text(const Metrics& m, const std::vector<std::string>& label
 }
 
 std::string metrics_json(const Metrics& m) {
-  const int C = m.num_classes;
   std::string s = "{\"count\":" + std::to_string(m.count) +
                   ",\"correct\":" + std::to_string(m.correct) +
                   ",\"accuracy\":" + fmt("%.6f", m.accuracy) + ",\"loss\":" + fmt("%.6f", m.loss);
@@ -130,14 +129,54 @@ std::string metrics_json(const Metrics& m) {
   arr("f1", m.f1);
   s += ",\"macro_precision\":" + fmt("%.6f", m.macro_precision) +
        ",\"macro_recall\":" + fmt("%.6f", m.macro_recall) +
-       ",\"macro_f1\":" + fmt("%.6f", m.macro_f1) + ",\"confusion\":[";
+       ",\"macro_f1\":" + fmt("%.6f", m.macro_f1) + ",\"confusion\":" + confusion_json(m);
+  return s + "}";
+}
+
+std::string confusion_json(const Metrics& m) {
+  const int C = m.num_classes;
+  std::string s = "[";
   for (int r = 0; r < C; r++) {
     s += r ? ",[" : "[";
     for (int c = 0; c < C; c++)
       s += (c ? "," : "") + std::to_string(m.confusion[size_t(r) * C + c]);
     s += "]";
   }
-  return s + "]}";
+  return s + "]";
+}
+
+std::string json_set(const std::string& json, const std::string& key, const std::string& value) {
+  // One pass over the object: strings are skipped whole (escapes included),
+  // brackets counted, and a key is a string at depth 1 followed by ':'.
+  const std::string quoted = "\"" + key + "\"";
+  int depth = 0;
+  size_t value_begin = std::string::npos;
+  for (size_t i = 0; i < json.size(); i++) {
+    const char c = json[i];
+    if (c == '"') {
+      size_t end = i + 1;
+      while (end < json.size() && json[end] != '"') end += json[end] == '\\' ? 2 : 1;
+      if (depth == 1 && value_begin == std::string::npos && end < json.size() &&
+          json.compare(i, end + 1 - i, quoted) == 0 && end + 1 < json.size() &&
+          json[end + 1] == ':')
+        value_begin = end + 2;
+      i = end;
+    } else if (c == '[' || c == '{') {
+      depth++;
+    } else if (c == ']' || c == '}') {
+      depth--;
+      if (depth == 0 && value_begin == std::string::npos) {
+        // Not there: append before the closing brace.
+        const bool empty = json.find_first_not_of(" \t\r\n", json.find('{') + 1) == i;
+        return json.substr(0, i) + (empty ? "" : ",") + quoted + ":" + value + json.substr(i);
+      }
+    }
+    if (value_begin != std::string::npos && i >= value_begin &&
+        ((depth == 1 && c == ',') || depth == 0)) {
+      return json.substr(0, value_begin) + value + json.substr(i);
+    }
+  }
+  return "{" + quoted + ":" + value + "}";  // not an object: start one
 }
 
 bool write_log_csv(const std::string& path, const std::vector<EpochLog>& log) {

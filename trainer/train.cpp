@@ -1283,6 +1283,42 @@ bool export_model(const Net& net, const std::vector<std::string>& labels,
   return true;
 }
 
+bool is_weight_dtype(const std::string& dtype) {
+  return dtype == "f32" || dtype == "int8" || dtype == "q4";
+}
+
+bool quantize_weights(const ink::Model& f32, const std::string& dtype, ink::Model* out,
+                      std::string* error) {
+  if (!is_weight_dtype(dtype)) {
+    *error = "unknown weight encoding '" + dtype + "' (q4, int8 or f32)";
+    return false;
+  }
+  ink::Model m = f32;
+  for (const ink::Layer& l : m.layers) {
+    if (l.type != ink::LayerType::kConv2d && l.type != ink::LayerType::kDense) continue;
+    if (l.tensors[0] < 0 || size_t(l.tensors[0]) >= m.tensors.size()) {
+      *error = "a conv2d or dense layer without a weight tensor";
+      return false;
+    }
+    ink::Tensor& t = m.tensors[size_t(l.tensors[0])];
+    if (t.dtype != ink::DType::kF32) {
+      *error = "tensor '" + t.name + "' is already quantized; start from the f32 export";
+      return false;
+    }
+    if (dtype == "int8") ink::quantize_int8(&t);
+    if (dtype == "q4" && ink::quantize_q4(&t) != INK_OK) {
+      *error = ink::last_error();
+      return false;
+    }
+  }
+  if (ink::check_model(m, nullptr) != INK_OK) {
+    *error = std::string("quantized model fails ink::check_model: ") + ink::last_error();
+    return false;
+  }
+  *out = std::move(m);
+  return true;
+}
+
 double model_macs(const ink::Model& model) {
   std::vector<Shape> shapes;
   if (ink::check_model(model, &shapes) != INK_OK) return 0;

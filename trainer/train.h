@@ -325,6 +325,14 @@ std::vector<float> predict(Net* net, const Dataset& d, int lo, int hi);
 /// ink::quantize_int8 on conv and dense weights.
 bool export_model(const Net& net, const std::vector<std::string>& labels,
                   const std::string& metadata_json, bool int8, ink::Model* out, std::string* error);
+/// The weight encodings a shipped model can use, in order of size: "q4"
+/// (ink::quantize_q4), "int8" (ink::quantize_int8) and "f32".
+bool is_weight_dtype(const std::string& dtype);
+/// A copy of `f32` with every conv2d and dense weight stored as `dtype` (one
+/// of the above; biases stay f32). fit's export and `inkread-train quantize`
+/// both call this, so the two give the same tensors from the same f32 model.
+bool quantize_weights(const ink::Model& f32, const std::string& dtype, ink::Model* out,
+                      std::string* error);
 /// Multiply-adds (conv, dense) and parameter count of a core model.
 double model_macs(const ink::Model& model);
 size_t model_params(const ink::Model& model);
@@ -355,6 +363,12 @@ bool write_errors_png(const std::string& path, const Dataset& data, const float*
 /// The confusion matrix and per-class table as text.
 std::string metrics_text(const Metrics& m, const std::vector<std::string>& labels);
 std::string metrics_json(const Metrics& m);
+/// The confusion matrix as JSON rows (rows: true class): [[979,0,...],...].
+std::string confusion_json(const Metrics& m);
+/// `json` (an object the trainer wrote: flat keys, no key text inside string
+/// values) with top-level `key` set to the raw JSON `value`: replaced in
+/// place if present, else appended.
+std::string json_set(const std::string& json, const std::string& key, const std::string& value);
 
 }  // namespace train
 }  // namespace ink

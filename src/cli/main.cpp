@@ -393,6 +393,7 @@ int cmd_info(int argc, char** argv) {
       if (t < 0) continue;
       layer_params += model.tensors[size_t(t)].element_count();
       if (model.tensors[size_t(t)].dtype == ink::DType::kI8) dtype = " int8";
+      if (model.tensors[size_t(t)].dtype == ink::DType::kQ4) dtype = " q4";
     }
     char shape[48];
     std::snprintf(shape, sizeof(shape), "%dx%dx%d", shapes[i].h, shapes[i].w, shapes[i].c);

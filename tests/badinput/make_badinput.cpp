@@ -518,9 +518,9 @@ int main(int argc, char** argv) {
     error("model-bad-crc.inkr", "a model with one weight bit flipped", "INK_ERR_BAD_MODEL",
           "CRC32 mismatch", b);
     b = model;
-    put_le32(&b, 4, 2);
+    put_le32(&b, 4, 3);
     fix_model_crc(&b);
-    error("model-newer-version.inkr", "a model of format version 2 (CRC valid)",
+    error("model-newer-version.inkr", "a model of format version 3 (CRC valid)",
           "INK_ERR_UNSUPPORTED", "made by a newer inkread", b);
     b = model;
     put_le32(&b, 80 + 40 * 2, 42);  // layer 2 (relu): type 42
@@ -585,6 +585,16 @@ int main(int argc, char** argv) {
     Bytes blob;
     if (ink::serialize_model(m, &blob) != INK_OK) return 1;
     if (!write(corpus + "/model_load/int8.inkr", blob)) return 1;
+    ++seeds;
+  }
+  {
+    ink::Model m = ink_test::make_test_model(4, ink_test::TestHead::kGlobalAvgPool);
+    for (ink::Tensor& t : m.tensors) {
+      if (t.shape.size() > 1 && ink::quantize_q4(&t) != INK_OK) return 1;
+    }
+    Bytes blob;
+    if (ink::serialize_model(m, &blob) != INK_OK) return 1;
+    if (!write(corpus + "/model_load/q4.inkr", blob)) return 1;
     ++seeds;
   }
   // classify_pixels: [format, width-1 (LE16), height-1 (LE16), extra stride] + pixels.

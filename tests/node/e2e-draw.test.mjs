@@ -268,6 +268,10 @@ test('the model card shows the metadata, the training curves and a confusion mat
   if (trained) {
     assert.match(card, /Test accuracy\s*\d+\.\d\d% on the test set/);
     assert.ok(await page.locator('#model-card-body svg.chart').count() >= 1, 'training curves');
+    // The shipped blob's metadata carries its test confusion matrix: 10x10, 10,000 images.
+    const cells = await page.locator('#model-card-body table.confusion tbody td').allTextContents();
+    assert.equal(cells.length, 100);
+    assert.equal(cells.reduce((sum, c) => sum + Number(c), 0), 10000);
   }
   // The renderer with every field a trainer may write, and with none.
   const rendered = await page.evaluate(async () => {
