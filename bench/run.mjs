@@ -220,8 +220,8 @@ async function nodeEngine(name, variant) {
 
 // ----------------------------------------------------------------- chromium
 const BROWSER_ENGINES = [
-  ['inkread-wasm-simd', ['inkread/inkread_simd.', 'model.inkr']],
-  ['inkread-wasm-baseline', ['inkread/inkread_baseline.', 'model.inkr']],
+  ['inkread-wasm-simd', ['inkread/inkread.js', 'inkread/inkread_core_simd.', 'model.inkr']],
+  ['inkread-wasm-baseline', ['inkread/inkread.js', 'inkread/inkread_core_baseline.', 'model.inkr']],
   ['tfjs-wasm', ['tfjs/', 'model.inkr', 'lib/inkr.mjs']],
   ['ort-wasm', ['ort/', 'model.onnx']],
 ].filter(([name]) => want(name));
@@ -296,10 +296,9 @@ async function browserEngine(name, files, base, site) {
 
 async function stageBenchSite(site) {
   await mkdir(join(site, 'inkread'), { recursive: true });
+  await cp(join(ROOT, 'web/inkread.js'), join(site, 'inkread/inkread.js'));
   for (const v of ['simd', 'baseline']) {
-    for (const ext of ['mjs', 'wasm']) {
-      await cp(join(opt.wasm, `inkread_${v}.${ext}`), join(site, `inkread/inkread_${v}.${ext}`));
-    }
+    await cp(join(opt.wasm, `inkread_core_${v}.wasm`), join(site, `inkread/inkread_core_${v}.wasm`));
   }
   const nm = join(ROOT, 'node_modules');
   const copies = [

@@ -1,4 +1,4 @@
-// Assembles dist/site/: the page (web/), both WASM builds and the model, a
+// Assembles dist/site/: the page (web/), the WASM modules and the model, a
 // self-contained folder that any static host can serve.
 import { cp, mkdir, rm, access, readFile, readdir, writeFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
@@ -13,9 +13,12 @@ const exists = (p) => access(p).then(() => true, () => false);
 await rm(SITE, { recursive: true, force: true });
 await mkdir(`${SITE}/models`, { recursive: true });
 await cp('web', SITE, { recursive: true });
-for (const variant of ['simd', 'baseline']) {
-  for (const ext of ['mjs', 'wasm']) {
-    await cp(`${WASM_DIR}/inkread_${variant}.${ext}`, `${SITE}/inkread_${variant}.${ext}`);
+// The core module of each build is the page's first download; the full
+// module (decoding, number reading) is loaded on first use.
+for (const module of ['core', 'full']) {
+  for (const variant of ['simd', 'baseline']) {
+    const name = `inkread_${module}_${variant}.wasm`;
+    await cp(`${WASM_DIR}/${name}`, `${SITE}/${name}`);
   }
 }
 if (await exists(MODEL)) {

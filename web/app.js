@@ -1,12 +1,14 @@
-// The page: drawing pad, uploads and their gallery, the result panel, theme,
-// model card. All recognition happens in worker.js through inkread.js; no
-// image or result is sent anywhere.
-import { simdSupported } from './inkread.js';
+// The page: drawing pad, the result panel, theme, start-up. All recognition
+// happens in worker.js through inkread.js; no image or result is sent
+// anywhere. What the first drawing does not need is loaded on first use:
+// uploads.js (uploads, gallery, exports), number.js + number.css (Number
+// mode), debug.js, modelcard.js, and the full WASM module (in the worker).
+import { compileModule, fetchBytes, simdSupported, wasmFile } from './inkread.js';
 import { Pad } from './pad.js';
 
 const MODEL_URL = 'models/mnist.inkr';
-const MAX_UPLOAD_BYTES = 32 << 20; // INK_MAX_ENCODED_BYTES
 const THRESHOLD_KEY = 'inkread.threshold';
+const MODE_KEY = 'inkread.mode';
 const THEME_KEY = 'inkread.theme';
 const THEMES = ['auto', 'light', 'dark'];
 const DEFAULT_THRESHOLD = 50;
@@ -284,7 +286,7 @@ function applyThreshold() {
   slider.value = String(threshold);
   $('threshold-value').textContent = `${threshold}%`;
   renderPanel();
-  for (const record of uploads) renderCard(record);
+  uploadsModule?.uploads.forEach(uploadsModule.renderCard);
 }
 slider.addEventListener('input', () => {
   threshold = Number(slider.value);
@@ -292,162 +294,31 @@ slider.addEventListener('input', () => {
   applyThreshold();
 });
 
-// --- uploads -----------------------------------------------------------------------
-// Each file gets a card in the gallery; files are classified one after the
-// other. A single file is also shown in the result panel.
 
-const uploads = [];
-let uploadQueue = Promise.resolve();
+// --- uploads (uploads.js is loaded on the first upload, drop or paste) ----------------
 
-function addFiles(fileList) {
-  const files = [...fileList].filter((f) => f instanceof File);
-  if (!files.length) return;
-  $('batch').hidden = false;
-  const records = files.map((file) => {
-    const record = { file, name: file.name || 'pasted image', state: 'pending' };
-    uploads.push(record);
-    record.element = document.createElement('li');
-    record.element.className = 'card';
-    $('gallery').append(record.element);
-    renderCard(record);
-    return record;
-  });
-  updateBatchCount();
-  setBusy(+1);
-  for (const record of records) {
-    uploadQueue = uploadQueue.then(() => classifyUpload(record, records.length === 1));
-  }
-  uploadQueue = uploadQueue.then(() => setBusy(-1));
-}
-
-async function classifyUpload(record, showInPanel) {
+let uploadsModule = null;
+let uploadsLoading = null;
+// The files are copied out of the event at once: a FileList or DataTransfer
+// does not outlive it.
+async function addFiles(files) {
+  setBusy(+1); // pending from now on (a test hook), not only once uploads.js runs
   try {
-    await readyPromise;
-    if (record.file.size > MAX_UPLOAD_BYTES) {
-      throw new Error(`file is ${(record.file.size / 2 ** 20).toFixed(1)} MB, more than the 32 MB limit`);
-    }
-    const bytes = new Uint8Array(await record.file.arrayBuffer());
-    record.result = await call('image', { bytes, mime: record.file.type }, [bytes.buffer]);
-    record.state = 'done';
+    uploadsLoading ??= import('./uploads.js').then((m) => {
+      m.setUpUploads(app);
+      return (uploadsModule = m);
+    });
+    (await uploadsLoading).addFiles(files);
   } catch (error) {
-    record.state = 'error';
-    record.error = friendlyError(error.message);
+    uploadsLoading = null;
+    $('message').textContent = `Could not read the files: ${error.message}`;
+  } finally {
+    setBusy(-1);
   }
-  if (!uploads.includes(record)) return; // removed meanwhile
-  renderCard(record);
-  updateBatchCount();
-  if (showInPanel) show({ kind: 'upload', result: record.result ?? null, record }, { speak: true });
-}
-
-/** Turns 'ink_classify_image: INK_ERR_BAD_IMAGE: corrupt PNG image: ...' into a sentence for people. */
-function friendlyError(message) {
-  const m = /^\w+: INK_ERR_(\w+): (.*)$/s.exec(message);
-  if (!m) return `Could not classify this file (${message}).`;
-  const what = {
-    BAD_IMAGE: 'This image is corrupt or truncated',
-    UNSUPPORTED: 'This file is not an image this page can read',
-    LIMIT: 'This image is too large',
-    INVALID_ARGUMENT: 'This file is empty or invalid',
-    OUT_OF_MEMORY: 'Not enough memory for this image',
-  }[m[1]] ?? 'Could not classify this file';
-  return `${what} (${m[2]}).`;
-}
-
-function renderCard(record) {
-  const li = record.element;
-  li.dataset.state = record.state;
-  const v = record.state === 'done' ? verdict(record.result) : null;
-  li.dataset.digit = v ? v.text : '';
-  const main = document.createElement(record.state === 'done' ? 'button' : 'div');
-  main.className = 'card-main';
-  if (record.state === 'done') {
-    main.type = 'button';
-    main.setAttribute('aria-label', `${record.name}: ${v.state === 'none' ? 'no digit found' : v.spoken}. Show details`);
-    main.addEventListener('click', () => show({ kind: 'upload', result: record.result, record }, { speak: true }));
-  }
-  // The thumbnail is made once per state, so re-rendering (threshold changes) stays cheap.
-  if (record.thumbState !== record.state) {
-    record.thumbState = record.state;
-    record.thumb = thumbnail(record);
-  }
-  const thumb = document.createElement('span');
-  thumb.className = 'thumb';
-  thumb.append(record.thumb);
-  const name = document.createElement('span');
-  name.className = 'card-name';
-  name.textContent = record.name;
-  name.title = record.name;
-  const digit = document.createElement('span');
-  digit.className = 'card-digit';
-  const confidence = document.createElement('span');
-  confidence.className = 'card-confidence num';
-  const note = document.createElement('span');
-  note.className = 'card-note';
-  if (record.state === 'pending') {
-    note.textContent = 'Reading…';
-  } else if (record.state === 'error') {
-    digit.textContent = '!';
-    note.className = 'card-error';
-    note.textContent = record.error;
-  } else {
-    digit.textContent = v.text;
-    confidence.textContent = v.confidence === undefined ? '' : percent(v.confidence);
-    note.textContent = v.state === 'none' ? 'No digit found' : v.state === 'unsure' ? `Not sure: ${v.alternatives}` : '';
-  }
-  main.append(thumb, name, digit, confidence, note);
-  li.replaceChildren(main);
-}
-
-// Thumbnails show the file itself when the browser can display it (PNM it
-// cannot), else what the model saw.
-function thumbnail(record) {
-  if (record.state === 'error') {
-    const span = document.createElement('span');
-    span.className = 'thumb-missing';
-    span.textContent = '✕';
-    return span;
-  }
-  if (record.thumbFailed || !record.file.type.startsWith('image/') || /^image\/x-portable-/.test(record.file.type)) {
-    return seenCanvas(record);
-  }
-  record.url ??= URL.createObjectURL(record.file);
-  const img = new Image();
-  img.alt = '';
-  img.decoding = 'async';
-  img.src = record.url;
-  img.addEventListener('error', () => {
-    record.thumbFailed = true;
-    record.thumb = seenCanvas(record);
-    img.replaceWith(record.thumb);
-  });
-  return img;
-}
-
-function seenCanvas(record) {
-  const canvas = document.createElement('canvas');
-  canvas.width = canvas.height = INPUT_SIDE;
-  const input = record.result?.input28;
-  if (input) {
-    const g = canvas.getContext('2d');
-    const image = g.createImageData(INPUT_SIDE, INPUT_SIDE);
-    for (let i = 0; i < input.length; i++) {
-      image.data.fill(input[i], 4 * i, 4 * i + 3);
-      image.data[4 * i + 3] = 255;
-    }
-    g.putImageData(image, 0, 0);
-  }
-  canvas.className = 'thumb-seen';
-  return canvas;
-}
-
-function updateBatchCount() {
-  const done = uploads.filter((r) => r.state !== 'pending').length;
-  $('batch-count').textContent = `(${uploads.length})`;
-  $('export-json').disabled = $('export-csv').disabled = done === 0;
 }
 
 $('upload').addEventListener('change', (event) => {
-  addFiles(event.target.files);
+  addFiles([...event.target.files]);
   event.target.value = '';
 });
 
@@ -475,7 +346,7 @@ document.addEventListener('drop', (e) => {
   e.preventDefault();
   dragDepth = 0;
   body.classList.remove('dragging');
-  addFiles(e.dataTransfer.files);
+  addFiles([...e.dataTransfer.files]);
 });
 
 // Paste: images copied from another app or a screenshot.
@@ -484,69 +355,6 @@ document.addEventListener('paste', (e) => {
   if (!files.length) return;
   e.preventDefault();
   addFiles(files);
-});
-
-$('clear-gallery').addEventListener('click', () => {
-  for (const record of uploads) if (record.url) URL.revokeObjectURL(record.url);
-  uploads.length = 0;
-  $('gallery').replaceChildren();
-  $('batch').hidden = true;
-  if (view.kind === 'upload') drawingChanged();
-});
-
-// --- export ---------------------------------------------------------------------------
-
-function exportRows() {
-  return uploads
-    .filter((r) => r.state !== 'pending')
-    .map((r) => {
-      if (r.state === 'error') return { file: r.name, error: r.error };
-      const v = verdict(r.result);
-      if (!r.result.found) return { file: r.name, digit: null, message: 'no digit found' };
-      return {
-        file: r.name,
-        digit: r.result.digit,
-        confidence: round(v.confidence),
-        sure: v.state === 'sure',
-        probabilities: r.result.probabilities.map(round),
-        box: r.result.box,
-      };
-    });
-}
-
-const round = (x) => Math.round(x * 1e6) / 1e6;
-
-function download(name, type, text) {
-  const url = URL.createObjectURL(new Blob([text], { type }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  a.click();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}
-
-$('export-json').addEventListener('click', () => {
-  const doc = {
-    generator: 'inkread',
-    model: { name: info?.metadata?.name ?? null, test_accuracy: info?.metadata?.test_accuracy ?? null },
-    build: info?.build ?? null,
-    threshold: threshold / 100,
-    labels,
-    exported_at: new Date().toISOString(),
-    results: exportRows(),
-  };
-  download('inkread-results.json', 'application/json', `${JSON.stringify(doc, null, 2)}\n`);
-});
-
-$('export-csv').addEventListener('click', () => {
-  const quote = (v) => (v === null || v === undefined ? '' : /[",\n\r]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v));
-  const header = ['file', 'digit', 'confidence', 'sure', ...labels.map((l) => `p_${l}`), 'error'];
-  const lines = exportRows().map((r) =>
-    [r.file, r.digit, r.confidence, r.sure, ...labels.map((_, i) => r.probabilities?.[i]), r.error ?? r.message]
-      .map(quote)
-      .join(','),
-  );
-  download('inkread-results.csv', 'text/csv', `${[header.join(','), ...lines].join('\r\n')}\r\n`);
 });
 
 // --- debug view: preprocessing stages (debug.js is loaded on first use) --------------
@@ -643,6 +451,29 @@ $('install').addEventListener('click', async () => {
 });
 window.addEventListener('appinstalled', () => ($('install').hidden = true));
 
+// --- number mode (number.js and number.css are loaded when it first opens) -------------
+
+let numberLoading = null;
+function openNumberMode() {
+  // At once, so the page answers the click; number.js takes over when it has loaded.
+  body.dataset.mode = 'number';
+  $('mode-number').setAttribute('aria-pressed', 'true');
+  $('mode-digit').setAttribute('aria-pressed', 'false');
+  numberLoading ??= new Promise((resolve, reject) => {
+    const link = Object.assign(document.createElement('link'), { rel: 'stylesheet', href: 'number.css' });
+    link.onload = resolve;
+    link.onerror = () => reject(new Error('could not load number.css'));
+    document.head.append(link);
+  })
+    .then(() => import('./number.js'))
+    .catch((error) => {
+      numberLoading = null;
+      $('status').textContent = `Could not open Number mode: ${error.message}`;
+    });
+}
+$('mode-number').addEventListener('click', openNumberMode, { once: true });
+if (readStorage(MODE_KEY) === 'number') openNumberMode();
+
 // --- start-up ----------------------------------------------------------------------------
 
 let markReady;
@@ -652,6 +483,28 @@ const readyPromise = new Promise((resolve, reject) => {
   markFailed = reject;
 });
 readyPromise.catch(() => {}); // uploads report it on their cards
+
+/** What uploads.js reads and calls. */
+const app = {
+  call,
+  verdict,
+  show,
+  setBusy,
+  drawingChanged,
+  ready: readyPromise,
+  get view() {
+    return view;
+  },
+  get labels() {
+    return labels;
+  },
+  get info() {
+    return info;
+  },
+  get threshold() {
+    return threshold;
+  },
+};
 
 function updateStatus() {
   if (!info) return;
@@ -664,20 +517,25 @@ function updateStatus() {
 }
 
 async function start() {
+  // First the downloads and the worker, in parallel: the core WASM module
+  // (compiled here as it streams in, then posted to the worker), the model,
+  // and the worker's own scripts. The page picks the build (a test can only
+  // fake the SIMD probe on the page, not in a worker); ?build=baseline forces
+  // the baseline build.
+  const requested = new URLSearchParams(location.search).get('build');
+  const build = requested === 'baseline' || !simdSupported() ? 'baseline' : 'simd';
+  const core = compileModule(new URL(wasmFile('core', build), import.meta.url));
+  const model = fetchBytes(new URL(MODEL_URL, document.baseURI));
+  startWorker();
   body.dataset.busy = '0';
   applyTheme(currentTheme());
   threshold = loadThreshold();
   applyThreshold();
   updateButtons();
-  updateBatchCount();
   show({ kind: 'drawing', result: null });
   try {
-    // The page picks the build (a test can only fake the SIMD probe on the
-    // page, not in a worker); ?build=baseline forces the baseline build.
-    const requested = new URLSearchParams(location.search).get('build');
-    const build = requested === 'baseline' || !simdSupported() ? 'baseline' : 'simd';
-    initMessage = { model: new URL(MODEL_URL, document.baseURI).href, build };
-    startWorker();
+    const [modelBytes, coreModule] = await Promise.all([model, core]);
+    initMessage = { model: modelBytes, build, wasm: { core: coreModule } };
     info = await call('init', initMessage);
     labels = info.labels;
     if (labels.length !== barItems().length) {
