@@ -3,7 +3,7 @@
 // anywhere. What the first drawing does not need is loaded on first use:
 // uploads.js (uploads, gallery, exports), number.js + number.css (Number
 // mode), debug.js, modelcard.js, and the full WASM module (in the worker).
-import { compileModule, fetchBytes, simdSupported, wasmFile } from './inkread.js';
+import { compileModule, createRecognizer, fetchBytes, simdSupported, wasmFile } from './inkread.js';
 import { Pad } from './pad.js';
 
 const MODEL_URL = 'models/mnist.inkr';
@@ -13,6 +13,20 @@ const THEME_KEY = 'inkread.theme';
 const THEMES = ['auto', 'light', 'dark'];
 const DEFAULT_THRESHOLD = 50;
 const INPUT_SIDE = 28;
+
+// First of all, the downloads that index.html has already started: the core
+// WASM module (compiled here as it streams in, run here, later posted to the
+// worker) and the model. The page picks the build (a test can only fake the
+// SIMD probe on the page, not in a worker); ?build=baseline forces the
+// baseline build.
+performance.mark('inkread-start');
+const requested = new URLSearchParams(location.search).get('build');
+const build = requested === 'baseline' || !simdSupported() ? 'baseline' : 'simd';
+const core = compileModule(new URL(wasmFile('core', build), import.meta.url));
+const model = fetchBytes(new URL(MODEL_URL, document.baseURI));
+// Handled in start(); until then, a failure is not an unhandled rejection.
+core.catch(() => {});
+model.catch(() => {});
 
 const $ = (id) => document.getElementById(id);
 const body = document.body;
@@ -26,6 +40,20 @@ let worker = null;
 let initMessage = null;
 const pending = new Map();
 let nextId = 1;
+
+// Until the worker has loaded the model, drawings are read here on the main
+// thread, by the same core module (compiled once, for both): the page is ready
+// as soon as the module and the model are, without waiting for the worker's
+// thread and scripts. Then the worker takes over, and uploads wait for it.
+let local = null;
+let workerReady = false;
+let markWorkerReady;
+let markWorkerFailed;
+const workerReadyPromise = new Promise((resolve, reject) => {
+  markWorkerReady = resolve;
+  markWorkerFailed = reject;
+});
+workerReadyPromise.catch(() => {}); // uploads report it on their cards
 
 function startWorker() {
   worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
@@ -228,12 +256,15 @@ async function predictDrawing() {
   setBusy(+1);
   const version = drawVersion;
   try {
+    if (local && workerReady) {
+      local.free();
+      local = null;
+    }
     const image = pad.pixels();
-    const result = await call(
-      'pixels',
-      { image: { width: image.width, height: image.height, data: image.data } },
-      [image.data.buffer],
-    );
+    const result = local
+      ? await local.classifyPixels(image)
+      : await call('pixels', { image: { width: image.width, height: image.height, data: image.data } },
+        [image.data.buffer]);
     // The pad may have been cleared, or an upload shown, meanwhile.
     if (!pad.isEmpty && view.kind === 'drawing') {
       const speak = announceVersion >= 0 && version >= announceVersion;
@@ -241,6 +272,8 @@ async function predictDrawing() {
       show({ kind: 'drawing', result }, { speak });
     }
   } catch (error) {
+    // A WASM trap leaves the page's instance unusable: the worker takes over.
+    if (local && error instanceof WebAssembly.RuntimeError) local = null;
     $('message').textContent = `Could not classify the drawing: ${error.message}`;
   } finally {
     drawInFlight = false;
@@ -476,14 +509,6 @@ if (readStorage(MODE_KEY) === 'number') openNumberMode();
 
 // --- start-up ----------------------------------------------------------------------------
 
-let markReady;
-let markFailed;
-const readyPromise = new Promise((resolve, reject) => {
-  markReady = resolve;
-  markFailed = reject;
-});
-readyPromise.catch(() => {}); // uploads report it on their cards
-
 /** What uploads.js reads and calls. */
 const app = {
   call,
@@ -491,7 +516,7 @@ const app = {
   show,
   setBusy,
   drawingChanged,
-  ready: readyPromise,
+  ready: workerReadyPromise,
   get view() {
     return view;
   },
@@ -517,16 +542,6 @@ function updateStatus() {
 }
 
 async function start() {
-  // First the downloads and the worker, in parallel: the core WASM module
-  // (compiled here as it streams in, then posted to the worker), the model,
-  // and the worker's own scripts. The page picks the build (a test can only
-  // fake the SIMD probe on the page, not in a worker); ?build=baseline forces
-  // the baseline build.
-  const requested = new URLSearchParams(location.search).get('build');
-  const build = requested === 'baseline' || !simdSupported() ? 'baseline' : 'simd';
-  const core = compileModule(new URL(wasmFile('core', build), import.meta.url));
-  const model = fetchBytes(new URL(MODEL_URL, document.baseURI));
-  startWorker();
   body.dataset.busy = '0';
   applyTheme(currentTheme());
   threshold = loadThreshold();
@@ -535,8 +550,10 @@ async function start() {
   show({ kind: 'drawing', result: null });
   try {
     const [modelBytes, coreModule] = await Promise.all([model, core]);
-    initMessage = { model: modelBytes, build, wasm: { core: coreModule } };
-    info = await call('init', initMessage);
+    performance.mark('inkread-loaded'); // the model fetched, the core module compiled
+    local = await createRecognizer({ model: modelBytes, build, wasm: { core: coreModule } });
+    const { labels: names, metadata, modelBytes: size, version } = local;
+    info = { build: local.build, labels: names, metadata, modelBytes: size, version };
     labels = info.labels;
     if (labels.length !== barItems().length) {
       $('bars').replaceChildren(...labels.map(() => barItems()[0].cloneNode(true)));
@@ -546,14 +563,31 @@ async function start() {
     body.dataset.build = info.build;
     body.dataset.ready = '1';
     performance.mark('inkread-ready');
-    markReady();
+    // The worker starts once the page is ready (not competing with it for the
+    // network and the CPU), and takes the compiled module and the model.
+    initMessage = { model: modelBytes, build, wasm: { core: coreModule } };
+    startWorker();
+    call('init', initMessage).then(
+      () => {
+        workerReady = true;
+        if (local && !drawInFlight) {
+          local.free();
+          local = null;
+        }
+        markWorkerReady();
+      },
+      (error) => {
+        console.warn(`inkread: the recognition worker could not start (${error.message}); drawings are read on the page`);
+        markWorkerFailed(new Error(`the recognition worker could not start: ${error.message}`));
+      },
+    );
     drawingChanged();
     registerServiceWorker();
   } catch (error) {
     $('status').textContent = `Could not start: ${error.message}`;
     if (/ink_model_load|cannot load .*\.inkr/.test(error.message)) offerModelReload();
     body.dataset.ready = 'error';
-    markFailed(new Error(`the model could not be loaded: ${error.message}`));
+    markWorkerFailed(new Error(`the model could not be loaded: ${error.message}`));
   }
 }
 
