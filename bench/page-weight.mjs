@@ -193,8 +193,9 @@ console.log(`\ngoals: first load ${kb(totals.gzip)} gzip / ${kb(totals.brotli)} 
   `<= ${kb(GOAL_BYTES)}: ${totals.gzip <= GOAL_BYTES ? 'met' : 'NOT met'}), of which the model ${kb(total(model).gzip)}; ` +
   `ready ${readyMedian.toFixed(0)} ms (<= ${GOAL_MS} ms: ${readyMedian <= GOAL_MS ? 'met' : 'NOT met'})`);
 
-await mkdir('bench/results', { recursive: true });
-await writeFile('bench/results/page-weight.json', `${JSON.stringify({
+const results = new URL('results/', import.meta.url);
+await mkdir(results, { recursive: true });
+await writeFile(new URL('page-weight.json', results), `${JSON.stringify({
   site: SITE, build: BUILD, status, runs: RUNS, timings_ms: runs, ready_median_ms: readyMedian,
   blank_page_load_ms: blankMs, blank_page_load_median_ms: floorMedian, first_prediction_ms: predictionMs,
   first_load: firstLoad, first_load_total: totals, lazy: lazyFiles,

@@ -61,7 +61,7 @@ function stripJs(text, file) {
   const ranges = [];
   acorn.parse(text, {
     ecmaVersion: 'latest',
-    sourceType: file.endsWith('theme.js') || file.endsWith('sw.js') ? 'script' : 'module',
+    sourceType: file.endsWith('boot.js') || file.endsWith('sw.js') ? 'script' : 'module',
     onComment: (block, _, start, end) => ranges.push([start, end]),
   });
   return withoutRanges(text, ranges);

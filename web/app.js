@@ -22,7 +22,12 @@ const INPUT_SIDE = 28;
 performance.mark('inkread-start');
 const requested = new URLSearchParams(location.search).get('build');
 const build = requested === 'baseline' || !simdSupported() ? 'baseline' : 'simd';
-const core = compileModule(new URL(wasmFile('core', build), import.meta.url));
+const coreUrl = new URL(wasmFile('core', build), import.meta.url);
+// boot.js has started compiling the SIMD build (if that failed, for instance
+// on a host that does not serve application/wasm, compileModule() tries again).
+const core = build === 'simd' && self.inkreadCore
+  ? self.inkreadCore.catch(() => compileModule(coreUrl))
+  : compileModule(coreUrl);
 const model = fetchBytes(new URL(MODEL_URL, document.baseURI));
 // Handled in start(); until then, a failure is not an unhandled rejection.
 core.catch(() => {});

@@ -13,7 +13,7 @@ const ASSETS = [
   './',
   'index.html',
   'style.css',
-  'theme.js',
+  'boot.js',
   'app.js',
   'pad.js',
   'debug.js',
