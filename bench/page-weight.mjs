@@ -6,7 +6,8 @@
 // serves with compression on; scripts/serve.mjs serves raw bytes on
 // localhost):
 // - first load: every file the first visit downloads before the page is
-//   ready (HTML, JS, CSS, the core WASM module, the model);
+//   ready (HTML, JS, CSS, the core WASM module, the model), and those it
+//   downloads right after without any input (the worker's scripts, marked);
 // - lazy: what the page downloads later, on first use: the first upload
 //   (uploads.js, the full WASM module in the worker) and the first switch to
 //   Number mode (number.js, number.css, number-worker.js, the full module);
@@ -78,6 +79,7 @@ const url = `${origin}/index.html${BUILD === 'baseline' ? '?build=baseline' : ''
 const runs = [];
 const blankMs = [];
 const loadedPaths = new Set();
+const afterReady = new Set(); // first load, but requested after ready (the worker)
 const lazy = { upload: new Set(), number: new Set() };
 let predictionMs = null;
 let status = '';
@@ -95,20 +97,24 @@ try {
     // page itself loads, then and on first use.
     const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, serviceWorkers: 'block' });
     const page = await context.newPage();
-    let paths = [];
-    context.on('request', (r) => r.url().startsWith(origin) && paths.push(new URL(r.url()).pathname));
+    let requests = [];
+    context.on('request', (r) => r.url().startsWith(origin) && requests.push(r));
     await page.goto(url);
     await page.waitForFunction(() => document.body.dataset.ready === '1', null, { timeout: 30_000 });
     const t = await page.evaluate(() => {
       const mark = (name) => performance.getEntriesByName(name)[0]?.startTime ?? null;
       const nav = performance.getEntriesByType('navigation')[0];
-      return { html: nav.responseEnd, start: mark('inkread-start'), loaded: mark('inkread-loaded'),
-        ready: mark('inkread-ready') };
+      return { origin: performance.timeOrigin, html: nav.responseEnd, start: mark('inkread-start'),
+        loaded: mark('inkread-loaded'), ready: mark('inkread-ready') };
     });
+    // Until ready: the requests made before the ready mark (the worker starts just after it;
+    // a request still without timing started after everything ready waited for).
+    const beforeReady = requests.filter((r) => r.timing().startTime > 0 && r.timing().startTime - t.origin <= t.ready);
+    const paths = (list) => list.map((r) => new URL(r.url()).pathname);
     if (run > 0) {
       runs.push(t);
       blankMs.push(floor);
-      for (const p of paths) loadedPaths.add(p);
+      for (const p of paths(beforeReady)) loadedPaths.add(p);
     }
     if (run === RUNS) {
       status = await page.textContent('#status');
@@ -122,17 +128,20 @@ try {
       await page.waitForFunction(() => document.body.dataset.busy === '0');
       predictionMs = (await page.evaluate(() => performance.now())) - t0;
       // First use: an upload, then Number mode (a read on its wide pad).
+      // (The worker, started at ready, is running by now: its files count as first load.)
       await page.waitForTimeout(500);
-      paths = [];
+      for (const p of paths(requests)) if (!loadedPaths.has(p)) afterReady.add(p);
+      for (const p of afterReady) loadedPaths.add(p);
+      requests = [];
       await page.setInputFiles('#upload', { name: 'one.pgm', mimeType: 'image/x-portable-graymap', buffer: pgm() });
       await page.waitForSelector('#gallery .card:not([data-state="pending"])', { timeout: 30_000 });
-      for (const p of paths) lazy.upload.add(p);
-      paths = [];
+      for (const p of paths(requests)) lazy.upload.add(p);
+      requests = [];
       await page.click('#mode-number');
       await page.waitForSelector('#number-pad', { state: 'visible', timeout: 30_000 });
       await page.waitForFunction(() => !/Loading/.test(document.getElementById('number-message').textContent),
         null, { timeout: 30_000 });
-      for (const p of paths) lazy.number.add(p);
+      for (const p of paths(requests)) lazy.number.add(p);
     }
     await context.close();
   }
@@ -160,7 +169,8 @@ const total = (list) => ({ path: 'total', raw: list.reduce((a, f) => a + f.raw, 
   gzip: list.reduce((a, f) => a + f.gzip, 0), brotli: list.reduce((a, f) => a + f.brotli, 0) });
 
 const line = (f) =>
-  `  ${f.path.padEnd(30)} ${kb(f.raw).padStart(10)} ${kb(f.gzip).padStart(10)} ${kb(f.brotli).padStart(10)}`;
+  `  ${(afterReady.has(f.path) ? `${f.path} (*)` : f.path).padEnd(30)} ${kb(f.raw).padStart(10)} ` +
+  `${kb(f.gzip).padStart(10)} ${kb(f.brotli).padStart(10)}`;
 const table = (title, list) => {
   console.log(`\n${title}`);
   console.log(`  ${'file'.padEnd(30)} ${'raw'.padStart(10)} ${'gzip -9'.padStart(10)} ${'brotli'.padStart(10)}`);
@@ -169,7 +179,7 @@ const table = (title, list) => {
 };
 console.log(`inkread page weight and start-up — ${SITE}`);
 console.log(`  ${status}`);
-table(`first load, until ready (${BUILD} build):`, firstLoad);
+table(`first load: until ready, and (*) right after it, before any input (${BUILD} build):`, firstLoad);
 const model = firstLoad.filter((f) => f.path.endsWith('.inkr'));
 console.log(line({ ...total(firstLoad.filter((f) => !f.path.endsWith('.inkr'))), path: 'total without the model' }));
 table('lazy: the first upload', lazyFiles.upload);
@@ -198,7 +208,7 @@ await mkdir(results, { recursive: true });
 await writeFile(new URL('page-weight.json', results), `${JSON.stringify({
   site: SITE, build: BUILD, status, runs: RUNS, timings_ms: runs, ready_median_ms: readyMedian,
   blank_page_load_ms: blankMs, blank_page_load_median_ms: floorMedian, first_prediction_ms: predictionMs,
-  first_load: firstLoad, first_load_total: totals, lazy: lazyFiles,
+  first_load: firstLoad, first_load_after_ready: [...afterReady], first_load_total: totals, lazy: lazyFiles,
   lazy_total: Object.fromEntries(Object.entries(lazyFiles).map(([k, v]) => [k, total(v)])),
   service_worker_cache: later,
 }, null, 2)}\n`);
