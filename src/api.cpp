@@ -4,17 +4,17 @@
 // aborts. The entry points that decode files or read whole numbers live in
 // api_read.cpp, so that the page's core WASM module can leave out the decoder
 // and segmentation (CMakeLists.txt, INK_CORE_SOURCES).
+#include "api.h"
+
 #include <cstddef>
 #include <cstring>
 #include <new>
 
-#include "api.h"
 #include "inkread.h"
 #include "model.h"
 #include "network.h"
 #include "preprocess.h"
 #include "status.h"
-
 
 namespace ink {
 
