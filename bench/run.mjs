@@ -489,7 +489,8 @@ if (page) {
   out.push(`page (dist/site, first visit, bench/page-weight.mjs): ready in ${page.time_to_ready_ms.toFixed(0)} ms ` +
     `(HTML ${t.html.toFixed(0)}, app.js starts ${t.app_start.toFixed(0)}, core module and model in ` +
     `${t.loaded.toFixed(0)}; a blank page loads in ${page.blank_page_load_ms.toFixed(0)} ms), ` +
-    `${kb(page.first_load_bytes_gzip)} KB gzip (${kb(page.first_load_bytes)} KB raw) until ready:`);
+    `first load ${kb(page.first_load_bytes_gzip)} KB gzip (${kb(page.first_load_bytes)} KB raw: until ready, ` +
+    'and the worker right after):');
   for (const f of page.first_load_files) {
     out.push(`  ${f.path.padEnd(30)} ${kb(f.gzip).padStart(6)} KB gzip ${kb(f.raw).padStart(7)} KB raw`);
   }
