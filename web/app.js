@@ -1,6 +1,6 @@
-// The page: drawing pad, the result panel, theme, start-up. All recognition
-// happens in worker.js through inkread.js; no image or result is sent
-// anywhere. What the first drawing does not need is loaded on first use:
+// The page: drawing pad, the result panel, theme, start-up. Recognition runs
+// in worker.js through inkread.js (the first drawings, before the worker has
+// started, on this page); no image or result is sent anywhere. What the first drawing does not need is loaded on first use:
 // uploads.js (uploads, gallery, exports), number.js + number.css (Number
 // mode), debug.js, modelcard.js, and the full WASM module (in the worker).
 import { compileModule, createRecognizer, fetchBytes, simdSupported, wasmFile } from './inkread.js';
@@ -38,7 +38,7 @@ const body = document.body;
 const percent = (p) => `${(100 * p).toFixed(1)}%`;
 
 // --- worker RPC ------------------------------------------------------------------
-// One worker runs the WASM module; calls are serialized there. A WASM abort
+// One worker runs the WASM modules; calls are serialized there. A WASM abort
 // leaves the instance unusable, so the worker is then replaced.
 
 let worker = null;

@@ -218,7 +218,8 @@ class Recognizer {
     this.#core = core;
     this.#full = full;
     this.#loadFull = loadFull;
-    this.#modelBytes = modelBytes;
+    // Kept for the full module, loaded later: a copy, which the caller cannot change meanwhile.
+    this.#modelBytes = core ? new Uint8Array(modelBytes) : null;
     const { M, handle } = core ?? full;
     /** Which WASM build runs: 'simd' or 'baseline'. */
     this.build = build;
@@ -254,7 +255,7 @@ class Recognizer {
 
   /** Loads the full module now (else the first call that needs it does). */
   async loadFull() {
-    return (await this.#engine('loadFull', true)) && undefined;
+    await this.#engine('loadFull', true);
   }
 
   // The engine for a call: the core, or the full module (loaded on first use,
