@@ -1,12 +1,12 @@
 // node bench/node-engine.mjs --wasm DIR --variant simd|baseline --model M --images F
 //                            [--reference P] [--cold] [--calls N] [--seconds S]
-// One inkread WASM build in Node (the web build, given its .wasm bytes), timed
+// One inkread WASM build in Node (the web build's core module, through
+// web/inkread.js's loader), timed
 // by engines.mjs measure() (which first checks the probabilities against the
 // raw f32 file P, when given); prints one JSON object. With --cold: load and
 // classify the first image only (bench/run.mjs times the process from spawn).
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 
 import { IMAGE_FLOATS, makeInkread, measure } from './page/engines.mjs';
@@ -23,15 +23,14 @@ const { values: opt } = parseArgs({
     seconds: { type: 'string', default: '0.5' },
   },
 });
-const base = resolve(opt.wasm, `inkread_${opt.variant}`);
-const [{ default: createModule }, wasmBinary, modelBytes, imageBytes] = await Promise.all([
-  import(pathToFileURL(`${base}.mjs`).href),
-  readFile(`${base}.wasm`),
+const [{ loadModule }, wasm, modelBytes, imageBytes] = await Promise.all([
+  import(new URL('../web/inkread.js', import.meta.url).href),
+  readFile(resolve(opt.wasm, `inkread_core_${opt.variant}.wasm`)),
   readFile(opt.model),
   readFile(opt.images),
 ]);
 const images = new Float32Array(imageBytes.buffer, imageBytes.byteOffset, imageBytes.length / 4);
-const engine = await makeInkread({ createModule, wasmBinary, modelBytes });
+const engine = await makeInkread({ loadModule, wasm, modelBytes });
 if (opt.cold) {
   const p = engine.predict(images.subarray(0, IMAGE_FLOATS), 1);
   console.log(JSON.stringify({ first: Array.from(p), uptime_ms: performance.now() }));

@@ -172,12 +172,12 @@ async function wasmSpeed() {
   const { createRecognizer } = await import(`${ROOT}web/inkread.js`);
   const out = [];
   for (const build of ['simd', 'baseline']) {
-    if (!existsSync(`${WASM_DIR}inkread_${build}.wasm`)) continue;
+    if (!existsSync(`${WASM_DIR}inkread_full_${build}.wasm`)) continue;
     const r = await createRecognizer({
       model: new Uint8Array(readFileSync(MODEL)),
       build,
+      modules: 'full',
       baseUrl: pathToFileURL(WASM_DIR),
-      wasmBinary: readFileSync(`${WASM_DIR}inkread_${build}.wasm`),
     });
     let result;
     for (let i = 0; i < 3; i++) result = await r.readNumber(frame);  // warm-up

@@ -22,7 +22,7 @@
 // cannot run is a FAILED row and makes the exit status 1.
 // INKREAD_BENCH_KEEP=1 keeps the temporary folder (the staged bench site).
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -220,8 +220,8 @@ async function nodeEngine(name, variant) {
 
 // ----------------------------------------------------------------- chromium
 const BROWSER_ENGINES = [
-  ['inkread-wasm-simd', ['inkread/inkread_simd.', 'model.inkr']],
-  ['inkread-wasm-baseline', ['inkread/inkread_baseline.', 'model.inkr']],
+  ['inkread-wasm-simd', ['inkread/inkread.js', 'inkread/inkread_core_simd.', 'model.inkr']],
+  ['inkread-wasm-baseline', ['inkread/inkread.js', 'inkread/inkread_core_baseline.', 'model.inkr']],
   ['tfjs-wasm', ['tfjs/', 'model.inkr', 'lib/inkr.mjs']],
   ['ort-wasm', ['ort/', 'model.onnx']],
 ].filter(([name]) => want(name));
@@ -296,10 +296,9 @@ async function browserEngine(name, files, base, site) {
 
 async function stageBenchSite(site) {
   await mkdir(join(site, 'inkread'), { recursive: true });
+  await cp(join(ROOT, 'web/inkread.js'), join(site, 'inkread/inkread.js'));
   for (const v of ['simd', 'baseline']) {
-    for (const ext of ['mjs', 'wasm']) {
-      await cp(join(opt.wasm, `inkread_${v}.${ext}`), join(site, `inkread/inkread_${v}.${ext}`));
-    }
+    await cp(join(opt.wasm, `inkread_core_${v}.wasm`), join(site, `inkread/inkread_core_${v}.wasm`));
   }
   const nm = join(ROOT, 'node_modules');
   const copies = [
@@ -345,60 +344,27 @@ async function openPage(url) {
   }
 }
 
-// The real page (dist/site), first visit: bytes until ready and until the
-// network is idle (service worker precache included), and time to ready.
+// The real page (dist/site), first visit: bench/page-weight.mjs in its own
+// browser (bytes per file until ready, on first use and for the precache;
+// time to ready and its parts; a blank page's load as the floor), read back
+// from its JSON.
 async function measurePage(dir) {
-  const server = await serveStatic(dir, 0);
-  const url = `http://127.0.0.1:${server.address().port}/index.html`;
-  const ready = [];
-  let untilReady = [];
-  let all = [];
-  try {
-    for (let i = 0; i < COLD_RUNS; i++) {
-      const ctx = await browser.newContext();
-      const p = await ctx.newPage();
-      const urls = [];
-      let lastResponse = performance.now();
-      ctx.on('response', (r) => {
-        urls.push(r.url());
-        lastResponse = performance.now();
-      });
-      await p.goto(url);
-      await p.waitForFunction(() => document.body.dataset.ready === '1', null, { timeout: 60000 });
-      const readyMs = await p.evaluate(
-        () => performance.getEntriesByName('inkread-ready')[0]?.startTime ?? performance.now());
-      ready.push(readyMs);
-      untilReady = [...new Set(urls)];
-      while (performance.now() - lastResponse < 1000) await new Promise((r) => setTimeout(r, 100));
-      all = [...new Set(urls)];
-      await ctx.close();
-    }
-  } finally {
-    server.close();
-  }
-  const sizes = (list) => {
-    const files = list
-      .map((u) => new URL(u))
-      .filter((u) => u.protocol.startsWith('http'))
-      .map((u) => (u.pathname.endsWith('/') ? `${u.pathname}index.html` : u.pathname))
-      .filter((p) => existsSync(join(dir, p)) && statSync(join(dir, p)).isFile());
-    const unique = [...new Set(files)];
-    const bytes = unique.map((p) => readFileSync(join(dir, p)));
-    return {
-      files: unique.map((p, i) => ({ path: p, bytes: bytes[i].length, gzip: gz(bytes[i]) })),
-      bytes: bytes.reduce((a, b) => a + b.length, 0),
-      bytes_gzip: bytes.reduce((a, b) => a + gz(b), 0),
-    };
-  };
-  const first = sizes(untilReady);
-  const total = sizes(all);
+  const json = join(ROOT, 'bench/results/page-weight.json');
+  run(process.execPath, [join(ROOT, 'bench/page-weight.mjs'), dir, '--runs', QUICK ? '7' : '15'], 'page');
+  const w = JSON.parse(readFileSync(json, 'utf8'));
+  const part = (key) => median(w.timings_ms.map((t) => t[key]));
   return {
-    time_to_ready_ms: median(ready),
-    first_load_bytes: first.bytes,
-    first_load_bytes_gzip: first.bytes_gzip,
-    first_load_files: first.files,
-    with_precache_bytes: total.bytes,
-    with_precache_bytes_gzip: total.bytes_gzip,
+    time_to_ready_ms: w.ready_median_ms,
+    time_to_ready_parts_ms: { html: part('html'), app_start: part('start'), loaded: part('loaded'),
+      ready: w.ready_median_ms },
+    blank_page_load_ms: w.blank_page_load_median_ms,
+    first_prediction_ms: w.first_prediction_ms,
+    first_load_bytes: w.first_load_total.raw,
+    first_load_bytes_gzip: w.first_load_total.gzip,
+    first_load_files: w.first_load,
+    lazy_files: w.lazy,
+    lazy_bytes_gzip: Object.fromEntries(Object.entries(w.lazy_total).map(([k, v]) => [k, v.gzip])),
+    precache_only_bytes_gzip: w.service_worker_cache.reduce((a, f) => a + f.gzip, 0),
   };
 }
 
@@ -519,9 +485,20 @@ out.push(line(width.map((w) => '-'.repeat(w))));
 for (const r of rows) out.push(line(r));
 out.push('');
 if (page) {
-  out.push(`page (dist/site, first visit): ready in ${page.time_to_ready_ms.toFixed(0)} ms, ` +
-    `${kb(page.first_load_bytes_gzip)} KB gzip (${kb(page.first_load_bytes)} KB raw) until ready, ` +
-    `${kb(page.with_precache_bytes_gzip)} KB gzip with the service worker's precache`);
+  const t = page.time_to_ready_parts_ms;
+  out.push(`page (dist/site, first visit, bench/page-weight.mjs): ready in ${page.time_to_ready_ms.toFixed(0)} ms ` +
+    `(HTML ${t.html.toFixed(0)}, app.js starts ${t.app_start.toFixed(0)}, core module and model in ` +
+    `${t.loaded.toFixed(0)}; a blank page loads in ${page.blank_page_load_ms.toFixed(0)} ms), ` +
+    `first load ${kb(page.first_load_bytes_gzip)} KB gzip (${kb(page.first_load_bytes)} KB raw: until ready, ` +
+    'and the worker right after):');
+  for (const f of page.first_load_files) {
+    out.push(`  ${f.path.padEnd(30)} ${kb(f.gzip).padStart(6)} KB gzip ${kb(f.raw).padStart(7)} KB raw`);
+  }
+  for (const [use, files] of Object.entries(page.lazy_files)) {
+    out.push(`  on first use (${use}): ${files.map((f) => `${f.path} ${kb(f.gzip)}`).join(', ')} KB gzip; ` +
+      `${kb(page.lazy_bytes_gzip[use])} KB in all`);
+  }
+  out.push(`  only in the service worker's precache: ${kb(page.precache_only_bytes_gzip)} KB gzip`);
 }
 if (trainer?.images_per_s) {
   out.push(`trainer: ${trainer.images_per_s} images/s on 2 threads (${trainer.arch}); a full ` +

@@ -1,4 +1,4 @@
-// Assembles dist/site/: the page (web/), both WASM builds and the model, a
+// Assembles dist/site/: the page (web/), the WASM modules and the model, a
 // self-contained folder that any static host can serve.
 import { cp, mkdir, rm, access, readFile, readdir, writeFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
@@ -13,9 +13,12 @@ const exists = (p) => access(p).then(() => true, () => false);
 await rm(SITE, { recursive: true, force: true });
 await mkdir(`${SITE}/models`, { recursive: true });
 await cp('web', SITE, { recursive: true });
-for (const variant of ['simd', 'baseline']) {
-  for (const ext of ['mjs', 'wasm']) {
-    await cp(`${WASM_DIR}/inkread_${variant}.${ext}`, `${SITE}/inkread_${variant}.${ext}`);
+// The core module of each build is the page's first download; the full
+// module (decoding, number reading) is loaded on first use.
+for (const module of ['core', 'full']) {
+  for (const variant of ['simd', 'baseline']) {
+    const name = `inkread_${module}_${variant}.wasm`;
+    await cp(`${WASM_DIR}/${name}`, `${SITE}/${name}`);
   }
 }
 if (await exists(MODEL)) {
@@ -31,6 +34,52 @@ if (await exists(MODEL)) {
   }
   await cp(FALLBACK_MODEL, `${SITE}/models/mnist.inkr`);
 }
+// Comments are for the source, not for the page's download: they are removed
+// from the site's JavaScript (acorn finds them, so strings, regular
+// expressions and template literals stay as they are) and CSS; a whole-line
+// comment goes with its line. Without node-acorn (Debian's, which emcc also
+// needs) the files are copied as they are.
+const acorn = await import('/usr/share/nodejs/acorn/dist/acorn.mjs').catch(() => null);
+if (!acorn) console.warn('build-site: node-acorn not found; JavaScript comments are kept');
+
+function withoutRanges(text, ranges) {
+  let out = '';
+  let pos = 0;
+  for (let [start, end] of ranges) {
+    const lineStart = text.lastIndexOf('\n', start - 1) + 1;
+    const lineEnd = text.indexOf('\n', end) === -1 ? text.length : text.indexOf('\n', end);
+    const alone = !text.slice(lineStart, start).trim() && !text.slice(end, lineEnd).trim();
+    if (alone) [start, end] = [lineStart, Math.min(text.length, lineEnd + 1)];
+    else while (start > pos && (text[start - 1] === ' ' || text[start - 1] === '\t')) start--;
+    out += text.slice(pos, start);
+    pos = end;
+  }
+  return out + text.slice(pos);
+}
+
+function stripJs(text, file) {
+  const ranges = [];
+  acorn.parse(text, {
+    ecmaVersion: 'latest',
+    sourceType: file.endsWith('boot.js') || file.endsWith('sw.js') ? 'script' : 'module',
+    onComment: (block, _, start, end) => ranges.push([start, end]),
+  });
+  return withoutRanges(text, ranges);
+}
+
+// CSS has no strings with '/*' in this site, nor the HTML '<!--' outside comments.
+const matches = (text, re) => [...text.matchAll(re)].map((m) => [m.index, m.index + m[0].length]);
+const stripCss = (text) => withoutRanges(text, matches(text, /\/\*[\s\S]*?\*\//g));
+const stripHtml = (text) => withoutRanges(text, matches(text, /<!--[\s\S]*?-->/g));
+
+for (const entry of await readdir(SITE, { recursive: true, withFileTypes: true })) {
+  const file = `${entry.path}/${entry.name}`;
+  if (!entry.isFile()) continue;
+  if (acorn && /\.m?js$/.test(entry.name)) await writeFile(file, stripJs(await readFile(file, 'utf8'), file));
+  if (entry.name.endsWith('.css')) await writeFile(file, stripCss(await readFile(file, 'utf8')));
+  if (entry.name.endsWith('.html')) await writeFile(file, stripHtml(await readFile(file, 'utf8')));
+}
+
 // Stamp a hash of the site's content into the service worker, so that every
 // deploy that changes any file is a new service worker with a fresh cache.
 const hash = createHash('sha256');

@@ -25,6 +25,12 @@
 //   result.found == 0 ("no digit found"), so the caller never shows a guess.
 // - Threads: a model may be used by one thread at a time. ink_last_error() is
 //   thread-local.
+// - WebAssembly: the page's first download, the core module, has everything up
+//   to ink_classify_pixels() below. The functions that decode encoded images
+//   or read whole numbers (ink_classify_image() and the "Reading whole
+//   numbers" section) are in the full module only, which has the whole API
+//   (CMakeLists.txt: INK_CORE_SOURCES, INK_READ_SOURCES). Natively every build
+//   has the whole API.
 #ifndef INKREAD_H_
 #define INKREAD_H_
 

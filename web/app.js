@@ -1,29 +1,64 @@
-// The page: drawing pad, uploads and their gallery, the result panel, theme,
-// model card. All recognition happens in worker.js through inkread.js; no
-// image or result is sent anywhere.
-import { simdSupported } from './inkread.js';
+// The page: drawing pad, the result panel, theme, start-up. Recognition runs
+// in worker.js through inkread.js (the first drawings, before the worker has
+// started, on this page); no image or result is sent anywhere. What the first drawing does not need is loaded on first use:
+// uploads.js (uploads, gallery, exports), number.js + number.css (Number
+// mode), debug.js, modelcard.js, and the full WASM module (in the worker).
+import { compileModule, createRecognizer, fetchBytes, simdSupported, wasmFile } from './inkread.js';
 import { Pad } from './pad.js';
 
 const MODEL_URL = 'models/mnist.inkr';
-const MAX_UPLOAD_BYTES = 32 << 20; // INK_MAX_ENCODED_BYTES
 const THRESHOLD_KEY = 'inkread.threshold';
+const MODE_KEY = 'inkread.mode';
 const THEME_KEY = 'inkread.theme';
 const THEMES = ['auto', 'light', 'dark'];
 const DEFAULT_THRESHOLD = 50;
 const INPUT_SIDE = 28;
+
+// First of all, the downloads that index.html has already started: the core
+// WASM module (compiled here as it streams in, run here, later posted to the
+// worker) and the model. The page picks the build (a test can only fake the
+// SIMD probe on the page, not in a worker); ?build=baseline forces the
+// baseline build.
+performance.mark('inkread-start');
+const requested = new URLSearchParams(location.search).get('build');
+const build = requested === 'baseline' || !simdSupported() ? 'baseline' : 'simd';
+const coreUrl = new URL(wasmFile('core', build), import.meta.url);
+// boot.js has started compiling the SIMD build (if that failed, for instance
+// on a host that does not serve application/wasm, compileModule() tries again).
+const core = build === 'simd' && self.inkreadCore
+  ? self.inkreadCore.catch(() => compileModule(coreUrl))
+  : compileModule(coreUrl);
+const model = fetchBytes(new URL(MODEL_URL, document.baseURI));
+// Handled in start(); until then, a failure is not an unhandled rejection.
+core.catch(() => {});
+model.catch(() => {});
 
 const $ = (id) => document.getElementById(id);
 const body = document.body;
 const percent = (p) => `${(100 * p).toFixed(1)}%`;
 
 // --- worker RPC ------------------------------------------------------------------
-// One worker runs the WASM module; calls are serialized there. A WASM abort
+// One worker runs the WASM modules; calls are serialized there. A WASM abort
 // leaves the instance unusable, so the worker is then replaced.
 
 let worker = null;
 let initMessage = null;
 const pending = new Map();
 let nextId = 1;
+
+// Until the worker has loaded the model, drawings are read here on the main
+// thread, by the same core module (compiled once, for both): the page is ready
+// as soon as the module and the model are, without waiting for the worker's
+// thread and scripts. Then the worker takes over, and uploads wait for it.
+let local = null;
+let workerReady = false;
+let markWorkerReady;
+let markWorkerFailed;
+const workerReadyPromise = new Promise((resolve, reject) => {
+  markWorkerReady = resolve;
+  markWorkerFailed = reject;
+});
+workerReadyPromise.catch(() => {}); // uploads report it on their cards
 
 function startWorker() {
   worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
@@ -226,12 +261,15 @@ async function predictDrawing() {
   setBusy(+1);
   const version = drawVersion;
   try {
+    if (local && workerReady) {
+      local.free();
+      local = null;
+    }
     const image = pad.pixels();
-    const result = await call(
-      'pixels',
-      { image: { width: image.width, height: image.height, data: image.data } },
-      [image.data.buffer],
-    );
+    const result = local
+      ? await local.classifyPixels(image)
+      : await call('pixels', { image: { width: image.width, height: image.height, data: image.data } },
+        [image.data.buffer]);
     // The pad may have been cleared, or an upload shown, meanwhile.
     if (!pad.isEmpty && view.kind === 'drawing') {
       const speak = announceVersion >= 0 && version >= announceVersion;
@@ -239,6 +277,8 @@ async function predictDrawing() {
       show({ kind: 'drawing', result }, { speak });
     }
   } catch (error) {
+    // A WASM trap leaves the page's instance unusable: the worker takes over.
+    if (local && error instanceof WebAssembly.RuntimeError) local = null;
     $('message').textContent = `Could not classify the drawing: ${error.message}`;
   } finally {
     drawInFlight = false;
@@ -284,7 +324,7 @@ function applyThreshold() {
   slider.value = String(threshold);
   $('threshold-value').textContent = `${threshold}%`;
   renderPanel();
-  for (const record of uploads) renderCard(record);
+  uploadsModule?.uploads.forEach(uploadsModule.renderCard);
 }
 slider.addEventListener('input', () => {
   threshold = Number(slider.value);
@@ -292,162 +332,31 @@ slider.addEventListener('input', () => {
   applyThreshold();
 });
 
-// --- uploads -----------------------------------------------------------------------
-// Each file gets a card in the gallery; files are classified one after the
-// other. A single file is also shown in the result panel.
 
-const uploads = [];
-let uploadQueue = Promise.resolve();
+// --- uploads (uploads.js is loaded on the first upload, drop or paste) ----------------
 
-function addFiles(fileList) {
-  const files = [...fileList].filter((f) => f instanceof File);
-  if (!files.length) return;
-  $('batch').hidden = false;
-  const records = files.map((file) => {
-    const record = { file, name: file.name || 'pasted image', state: 'pending' };
-    uploads.push(record);
-    record.element = document.createElement('li');
-    record.element.className = 'card';
-    $('gallery').append(record.element);
-    renderCard(record);
-    return record;
-  });
-  updateBatchCount();
-  setBusy(+1);
-  for (const record of records) {
-    uploadQueue = uploadQueue.then(() => classifyUpload(record, records.length === 1));
-  }
-  uploadQueue = uploadQueue.then(() => setBusy(-1));
-}
-
-async function classifyUpload(record, showInPanel) {
+let uploadsModule = null;
+let uploadsLoading = null;
+// The files are copied out of the event at once: a FileList or DataTransfer
+// does not outlive it.
+async function addFiles(files) {
+  setBusy(+1); // pending from now on (a test hook), not only once uploads.js runs
   try {
-    await readyPromise;
-    if (record.file.size > MAX_UPLOAD_BYTES) {
-      throw new Error(`file is ${(record.file.size / 2 ** 20).toFixed(1)} MB, more than the 32 MB limit`);
-    }
-    const bytes = new Uint8Array(await record.file.arrayBuffer());
-    record.result = await call('image', { bytes, mime: record.file.type }, [bytes.buffer]);
-    record.state = 'done';
+    uploadsLoading ??= import('./uploads.js').then((m) => {
+      m.setUpUploads(app);
+      return (uploadsModule = m);
+    });
+    (await uploadsLoading).addFiles(files);
   } catch (error) {
-    record.state = 'error';
-    record.error = friendlyError(error.message);
+    uploadsLoading = null;
+    $('message').textContent = `Could not read the files: ${error.message}`;
+  } finally {
+    setBusy(-1);
   }
-  if (!uploads.includes(record)) return; // removed meanwhile
-  renderCard(record);
-  updateBatchCount();
-  if (showInPanel) show({ kind: 'upload', result: record.result ?? null, record }, { speak: true });
-}
-
-/** Turns 'ink_classify_image: INK_ERR_BAD_IMAGE: corrupt PNG image: ...' into a sentence for people. */
-function friendlyError(message) {
-  const m = /^\w+: INK_ERR_(\w+): (.*)$/s.exec(message);
-  if (!m) return `Could not classify this file (${message}).`;
-  const what = {
-    BAD_IMAGE: 'This image is corrupt or truncated',
-    UNSUPPORTED: 'This file is not an image this page can read',
-    LIMIT: 'This image is too large',
-    INVALID_ARGUMENT: 'This file is empty or invalid',
-    OUT_OF_MEMORY: 'Not enough memory for this image',
-  }[m[1]] ?? 'Could not classify this file';
-  return `${what} (${m[2]}).`;
-}
-
-function renderCard(record) {
-  const li = record.element;
-  li.dataset.state = record.state;
-  const v = record.state === 'done' ? verdict(record.result) : null;
-  li.dataset.digit = v ? v.text : '';
-  const main = document.createElement(record.state === 'done' ? 'button' : 'div');
-  main.className = 'card-main';
-  if (record.state === 'done') {
-    main.type = 'button';
-    main.setAttribute('aria-label', `${record.name}: ${v.state === 'none' ? 'no digit found' : v.spoken}. Show details`);
-    main.addEventListener('click', () => show({ kind: 'upload', result: record.result, record }, { speak: true }));
-  }
-  // The thumbnail is made once per state, so re-rendering (threshold changes) stays cheap.
-  if (record.thumbState !== record.state) {
-    record.thumbState = record.state;
-    record.thumb = thumbnail(record);
-  }
-  const thumb = document.createElement('span');
-  thumb.className = 'thumb';
-  thumb.append(record.thumb);
-  const name = document.createElement('span');
-  name.className = 'card-name';
-  name.textContent = record.name;
-  name.title = record.name;
-  const digit = document.createElement('span');
-  digit.className = 'card-digit';
-  const confidence = document.createElement('span');
-  confidence.className = 'card-confidence num';
-  const note = document.createElement('span');
-  note.className = 'card-note';
-  if (record.state === 'pending') {
-    note.textContent = 'Reading…';
-  } else if (record.state === 'error') {
-    digit.textContent = '!';
-    note.className = 'card-error';
-    note.textContent = record.error;
-  } else {
-    digit.textContent = v.text;
-    confidence.textContent = v.confidence === undefined ? '' : percent(v.confidence);
-    note.textContent = v.state === 'none' ? 'No digit found' : v.state === 'unsure' ? `Not sure: ${v.alternatives}` : '';
-  }
-  main.append(thumb, name, digit, confidence, note);
-  li.replaceChildren(main);
-}
-
-// Thumbnails show the file itself when the browser can display it (PNM it
-// cannot), else what the model saw.
-function thumbnail(record) {
-  if (record.state === 'error') {
-    const span = document.createElement('span');
-    span.className = 'thumb-missing';
-    span.textContent = '✕';
-    return span;
-  }
-  if (record.thumbFailed || !record.file.type.startsWith('image/') || /^image\/x-portable-/.test(record.file.type)) {
-    return seenCanvas(record);
-  }
-  record.url ??= URL.createObjectURL(record.file);
-  const img = new Image();
-  img.alt = '';
-  img.decoding = 'async';
-  img.src = record.url;
-  img.addEventListener('error', () => {
-    record.thumbFailed = true;
-    record.thumb = seenCanvas(record);
-    img.replaceWith(record.thumb);
-  });
-  return img;
-}
-
-function seenCanvas(record) {
-  const canvas = document.createElement('canvas');
-  canvas.width = canvas.height = INPUT_SIDE;
-  const input = record.result?.input28;
-  if (input) {
-    const g = canvas.getContext('2d');
-    const image = g.createImageData(INPUT_SIDE, INPUT_SIDE);
-    for (let i = 0; i < input.length; i++) {
-      image.data.fill(input[i], 4 * i, 4 * i + 3);
-      image.data[4 * i + 3] = 255;
-    }
-    g.putImageData(image, 0, 0);
-  }
-  canvas.className = 'thumb-seen';
-  return canvas;
-}
-
-function updateBatchCount() {
-  const done = uploads.filter((r) => r.state !== 'pending').length;
-  $('batch-count').textContent = `(${uploads.length})`;
-  $('export-json').disabled = $('export-csv').disabled = done === 0;
 }
 
 $('upload').addEventListener('change', (event) => {
-  addFiles(event.target.files);
+  addFiles([...event.target.files]);
   event.target.value = '';
 });
 
@@ -475,7 +384,7 @@ document.addEventListener('drop', (e) => {
   e.preventDefault();
   dragDepth = 0;
   body.classList.remove('dragging');
-  addFiles(e.dataTransfer.files);
+  addFiles([...e.dataTransfer.files]);
 });
 
 // Paste: images copied from another app or a screenshot.
@@ -484,69 +393,6 @@ document.addEventListener('paste', (e) => {
   if (!files.length) return;
   e.preventDefault();
   addFiles(files);
-});
-
-$('clear-gallery').addEventListener('click', () => {
-  for (const record of uploads) if (record.url) URL.revokeObjectURL(record.url);
-  uploads.length = 0;
-  $('gallery').replaceChildren();
-  $('batch').hidden = true;
-  if (view.kind === 'upload') drawingChanged();
-});
-
-// --- export ---------------------------------------------------------------------------
-
-function exportRows() {
-  return uploads
-    .filter((r) => r.state !== 'pending')
-    .map((r) => {
-      if (r.state === 'error') return { file: r.name, error: r.error };
-      const v = verdict(r.result);
-      if (!r.result.found) return { file: r.name, digit: null, message: 'no digit found' };
-      return {
-        file: r.name,
-        digit: r.result.digit,
-        confidence: round(v.confidence),
-        sure: v.state === 'sure',
-        probabilities: r.result.probabilities.map(round),
-        box: r.result.box,
-      };
-    });
-}
-
-const round = (x) => Math.round(x * 1e6) / 1e6;
-
-function download(name, type, text) {
-  const url = URL.createObjectURL(new Blob([text], { type }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  a.click();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}
-
-$('export-json').addEventListener('click', () => {
-  const doc = {
-    generator: 'inkread',
-    model: { name: info?.metadata?.name ?? null, test_accuracy: info?.metadata?.test_accuracy ?? null },
-    build: info?.build ?? null,
-    threshold: threshold / 100,
-    labels,
-    exported_at: new Date().toISOString(),
-    results: exportRows(),
-  };
-  download('inkread-results.json', 'application/json', `${JSON.stringify(doc, null, 2)}\n`);
-});
-
-$('export-csv').addEventListener('click', () => {
-  const quote = (v) => (v === null || v === undefined ? '' : /[",\n\r]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v));
-  const header = ['file', 'digit', 'confidence', 'sure', ...labels.map((l) => `p_${l}`), 'error'];
-  const lines = exportRows().map((r) =>
-    [r.file, r.digit, r.confidence, r.sure, ...labels.map((_, i) => r.probabilities?.[i]), r.error ?? r.message]
-      .map(quote)
-      .join(','),
-  );
-  download('inkread-results.csv', 'text/csv', `${[header.join(','), ...lines].join('\r\n')}\r\n`);
 });
 
 // --- debug view: preprocessing stages (debug.js is loaded on first use) --------------
@@ -563,7 +409,7 @@ async function renderDebug() {
   if (source) {
     const { image, scale } = shrink(source);
     try {
-      shown = { image, scale, stages: await call('stages', { image }) };
+      shown = { image, scale, stages: await (local ? local.preprocessStages(image) : call('stages', { image })) };
     } catch {
       shown = null; // the worker restarted meanwhile: show the model input alone
     }
@@ -652,15 +498,52 @@ $('install').addEventListener('click', async () => {
 });
 window.addEventListener('appinstalled', () => ($('install').hidden = true));
 
+// --- number mode (number.js and number.css are loaded when it first opens) -------------
+
+let numberLoading = null;
+function openNumberMode() {
+  // At once, so the page answers the click; number.js takes over when it has loaded.
+  body.dataset.mode = 'number';
+  $('mode-number').setAttribute('aria-pressed', 'true');
+  $('mode-digit').setAttribute('aria-pressed', 'false');
+  numberLoading ??= new Promise((resolve, reject) => {
+    const link = Object.assign(document.createElement('link'), { rel: 'stylesheet', href: 'number.css' });
+    link.onload = resolve;
+    link.onerror = () => reject(new Error('could not load number.css'));
+    document.head.append(link);
+  })
+    .then(() => import('./number.js'))
+    .catch((error) => {
+      numberLoading = null;
+      $('status').textContent = `Could not open Number mode: ${error.message}`;
+    });
+}
+$('mode-number').addEventListener('click', openNumberMode, { once: true });
+if (readStorage(MODE_KEY) === 'number') openNumberMode();
+
 // --- start-up ----------------------------------------------------------------------------
 
-let markReady;
-let markFailed;
-const readyPromise = new Promise((resolve, reject) => {
-  markReady = resolve;
-  markFailed = reject;
-});
-readyPromise.catch(() => {}); // uploads report it on their cards
+/** What uploads.js reads and calls. */
+const app = {
+  call,
+  verdict,
+  show,
+  setBusy,
+  drawingChanged,
+  ready: workerReadyPromise,
+  get view() {
+    return view;
+  },
+  get labels() {
+    return labels;
+  },
+  get info() {
+    return info;
+  },
+  get threshold() {
+    return threshold;
+  },
+};
 
 function updateStatus() {
   if (!info) return;
@@ -678,16 +561,13 @@ async function start() {
   threshold = loadThreshold();
   applyThreshold();
   updateButtons();
-  updateBatchCount();
   show({ kind: 'drawing', result: null });
   try {
-    // The page picks the build (a test can only fake the SIMD probe on the
-    // page, not in a worker); ?build=baseline forces the baseline build.
-    const requested = new URLSearchParams(location.search).get('build');
-    const build = requested === 'baseline' || !simdSupported() ? 'baseline' : 'simd';
-    initMessage = { model: new URL(MODEL_URL, document.baseURI).href, build };
-    startWorker();
-    info = await call('init', initMessage);
+    const [modelBytes, coreModule] = await Promise.all([model, core]);
+    performance.mark('inkread-loaded'); // the model fetched, the core module compiled
+    local = await createRecognizer({ model: modelBytes, build, wasm: { core: coreModule } });
+    const { labels: names, metadata, modelBytes: size, version } = local;
+    info = { build: local.build, labels: names, metadata, modelBytes: size, version };
     labels = info.labels;
     if (labels.length !== barItems().length) {
       $('bars').replaceChildren(...labels.map(() => barItems()[0].cloneNode(true)));
@@ -697,14 +577,31 @@ async function start() {
     body.dataset.build = info.build;
     body.dataset.ready = '1';
     performance.mark('inkread-ready');
-    markReady();
+    // The worker starts once the page is ready (not competing with it for the
+    // network and the CPU), and takes the compiled module and the model.
+    initMessage = { model: modelBytes, build, wasm: { core: coreModule } };
+    startWorker();
+    call('init', initMessage).then(
+      () => {
+        workerReady = true;
+        if (local && !drawInFlight) {
+          local.free();
+          local = null;
+        }
+        markWorkerReady();
+      },
+      (error) => {
+        console.warn(`inkread: the recognition worker could not start (${error.message}); drawings are read on the page`);
+        markWorkerFailed(new Error(`the recognition worker could not start: ${error.message}`));
+      },
+    );
     drawingChanged();
     registerServiceWorker();
   } catch (error) {
     $('status').textContent = `Could not start: ${error.message}`;
     if (/ink_model_load|cannot load .*\.inkr/.test(error.message)) offerModelReload();
     body.dataset.ready = 'error';
-    markFailed(new Error(`the model could not be loaded: ${error.message}`));
+    markWorkerFailed(new Error(`the model could not be loaded: ${error.message}`));
   }
 }
 

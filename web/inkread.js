@@ -10,6 +10,13 @@
 //
 // Every method returns a promise that rejects with an Error whose message
 // names the C function, the status and the core's explanation.
+//
+// Two WASM modules implement the C API (src/inkread.h), each in a SIMD and a
+// baseline build: the core (inkread_core_*.wasm: model, network, a drawing's
+// preprocessing) and the full module (inkread_full_*.wasm: also decoding and
+// number reading). A recognizer starts on the core and loads the full module
+// the first time it decodes a file or reads a number. The modules need no
+// JavaScript glue: loadModule() below instantiates them.
 
 /** A 31-byte module using i8x16.popcnt: valid only where WASM SIMD is supported. */
 const SIMD_PROBE = new Uint8Array([
@@ -54,10 +61,23 @@ export function simdSupported() {
   return typeof WebAssembly === 'object' && WebAssembly.validate(SIMD_PROBE);
 }
 
-async function fetchBytes(url) {
+/** The file name of a module: wasmFile('core', 'simd') -> 'inkread_core_simd.wasm'. */
+export function wasmFile(module, build) {
+  return `inkread_${module}_${build}.wasm`;
+}
+
+/** The bytes at `url` (fetch; a file: URL is read from disk in Node). */
+export async function fetchBytes(url) {
+  if (String(url).startsWith('file:')) return readFileUrl(url);
   const response = await fetch(url);
   if (!response.ok) throw new Error(`cannot load ${url}: HTTP ${response.status}`);
   return new Uint8Array(await response.arrayBuffer());
+}
+
+// Node's fetch() does not read file: URLs.
+async function readFileUrl(url) {
+  const { readFile } = await import('node:fs/promises');
+  return new Uint8Array(await readFile(new URL(url)));
 }
 
 function toBytes(data, what) {
@@ -68,28 +88,96 @@ function toBytes(data, what) {
 }
 
 /**
- * Loads a WASM build and a model.
+ * Instantiates a module built by CMakeLists.txt (STANDALONE_WASM). `source`:
+ * a URL, the .wasm bytes, or a WebAssembly.Module (compiled elsewhere, e.g.
+ * on the page, and posted to a worker). Resolves to M: the exports as
+ * M._name, the heap views M.HEAPU8 / HEAP32 / HEAPF32 (read them again after
+ * every call that may allocate: the memory can grow) and M.UTF8ToString(ptr).
+ */
+export async function loadModule(source) {
+  const module =
+    source instanceof WebAssembly.Module ? source
+      : typeof source === 'string' || source instanceof URL ? await compileModule(source)
+        : await WebAssembly.compile(toBytes(source, 'loadModule'));
+  const instance = await WebAssembly.instantiate(module, {
+    env: { emscripten_notify_memory_growth() {} },
+    // abort() ends here: the instance is then unusable.
+    wasi_snapshot_preview1: {
+      proc_exit(code) {
+        throw new WebAssembly.RuntimeError(`Aborted(exit ${code})`);
+      },
+    },
+  });
+  const exports = instance.exports;
+  exports._initialize(); // static constructors
+  const M = { UTF8ToString };
+  for (const [name, value] of Object.entries(exports)) {
+    if (typeof value === 'function') M[`_${name}`] = value;
+  }
+  // Views are re-made when the memory has grown (its buffer is then new).
+  let views = null;
+  const view = (name) => {
+    if (views?.buffer !== exports.memory.buffer) {
+      const buffer = exports.memory.buffer;
+      views = { buffer, HEAPU8: new Uint8Array(buffer), HEAP32: new Int32Array(buffer),
+        HEAPF32: new Float32Array(buffer) };
+    }
+    return views[name];
+  };
+  for (const name of ['HEAPU8', 'HEAP32', 'HEAPF32']) Object.defineProperty(M, name, { get: () => view(name) });
+  const decoder = new TextDecoder();
+  function UTF8ToString(ptr) {
+    const heap = view('HEAPU8');
+    let end = ptr;
+    while (heap[end]) end++;
+    return decoder.decode(heap.subarray(ptr, end));
+  }
+  return M;
+}
+
+/**
+ * Compiles the module at `url` as it downloads, for loadModule() (possibly in
+ * another thread: a WebAssembly.Module can be posted to a worker).
+ */
+export async function compileModule(url) {
+  if (String(url).startsWith('file:')) return WebAssembly.compile(await readFileUrl(url));
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`cannot load ${url}: HTTP ${response.status}`);
+  // Streaming needs Content-Type application/wasm, which some hosts do not send.
+  return /^application\/wasm\b/.test(response.headers.get('Content-Type') ?? '') && WebAssembly.compileStreaming
+    ? WebAssembly.compileStreaming(response)
+    : WebAssembly.compile(await response.arrayBuffer());
+}
+
+/**
+ * Loads a model on a WASM build.
  * @param {object} options
  * @param {Uint8Array|ArrayBuffer|string|URL} options.model  blob bytes, or a URL to fetch
  * @param {'auto'|'simd'|'baseline'} [options.build='auto']  'auto' feature-detects SIMD
- * @param {string|URL} [options.baseUrl]  where inkread_simd.mjs / inkread_baseline.mjs live
- * @param {Uint8Array} [options.wasmBinary]  the .wasm bytes (Node, where fetch of file: fails)
+ * @param {'core'|'full'} [options.modules='core']  the module to start on: 'core' loads the
+ *   full module on the first classifyImage / readNumber / segment; 'full' starts there
+ * @param {string|URL} [options.baseUrl]  where the inkread_*.wasm files live (a file: URL in Node)
+ * @param {{core?, full?}} [options.wasm]  a module as bytes or a WebAssembly.Module, instead
+ *   of fetching it from baseUrl
  */
-export async function createRecognizer({ model, build = 'auto', baseUrl, wasmBinary } = {}) {
+export async function createRecognizer({ model, build = 'auto', modules = 'core', baseUrl, wasm = {} } = {}) {
   if (model === undefined) throw new TypeError('createRecognizer: options.model is required');
   if (!['auto', 'simd', 'baseline'].includes(build)) {
     throw new TypeError(`createRecognizer: build must be auto, simd or baseline, not '${build}'`);
   }
+  if (modules !== 'core' && modules !== 'full') {
+    throw new TypeError(`createRecognizer: modules must be core or full, not '${modules}'`);
+  }
   const variant = build === 'auto' ? (simdSupported() ? 'simd' : 'baseline') : build;
   const base = new URL(baseUrl ?? './', import.meta.url);
-  const { default: createInkread } = await import(new URL(`inkread_${variant}.mjs`, base).href);
-  const moduleOptions = wasmBinary ? { wasmBinary } : {};
+  const source = (name) => wasm[name] ?? new URL(wasmFile(name, variant), base);
   const [M, modelBytes] = await Promise.all([
-    createInkread(moduleOptions),
+    loadModule(source(modules)),
     typeof model === 'string' || model instanceof URL ? fetchBytes(model) : toBytes(model, 'model'),
   ]);
-  const handle = loadModel(M, modelBytes);
-  return new Recognizer(M, handle, variant, modelBytes.byteLength);
+  const engine = { M, handle: loadModel(M, modelBytes) };
+  return new Recognizer(modules === 'core' ? engine : null, modules === 'full' ? engine : null,
+    () => loadModule(source('full')), variant, modelBytes);
 }
 
 function lastError(M, fn, status) {
@@ -120,17 +208,26 @@ function loadModel(M, bytes) {
 }
 
 class Recognizer {
-  #M;
-  #handle;
+  // Each engine is { M, handle }: a module instance with the model loaded.
+  #core;
+  #full;
+  #fullLoading = null;
+  #loadFull;
+  #modelBytes;
+  #freed = false;
   #labels;
 
-  constructor(M, handle, build, modelBytes) {
-    this.#M = M;
-    this.#handle = handle;
+  constructor(core, full, loadFull, build, modelBytes) {
+    this.#core = core;
+    this.#full = full;
+    this.#loadFull = loadFull;
+    // Kept for the full module, loaded later: a copy, which the caller cannot change meanwhile.
+    this.#modelBytes = core ? new Uint8Array(modelBytes) : null;
+    const { M, handle } = core ?? full;
     /** Which WASM build runs: 'simd' or 'baseline'. */
     this.build = build;
     /** Size of the model blob in bytes. */
-    this.modelBytes = modelBytes;
+    this.modelBytes = modelBytes.byteLength;
     const n = M._ink_model_num_classes(handle);
     this.#labels = Array.from({ length: n }, (_, i) =>
       M.UTF8ToString(M._ink_model_label(handle, i)),
@@ -146,9 +243,43 @@ class Recognizer {
     return [...this.#labels];
   }
 
-  /** Size of the WASM heap in bytes: it only grows, so a leak shows (soak test, benchmark). */
+  /** The modules loaded so far: ['core'], ['full'] or ['core', 'full']. */
+  get modules() {
+    return [this.#core && 'core', (this.#full || this.#fullLoading) && 'full'].filter(Boolean);
+  }
+
+  /**
+   * Size of the WASM heaps in bytes (of every module loaded): they only grow,
+   * so a leak shows (soak test, benchmark).
+   */
   heapBytes() {
-    return this.#M.HEAPU8.length;
+    return (this.#core?.M.HEAPU8.length ?? 0) + (this.#full?.M.HEAPU8.length ?? 0);
+  }
+
+  /** Loads the full module now (else the first call that needs it does). */
+  async loadFull() {
+    await this.#engine('loadFull', true);
+  }
+
+  // The engine for a call: the core, or the full module (loaded on first use,
+  // the model loaded into it from the bytes kept for that) when `full` is set.
+  async #engine(fn, full) {
+    if (this.#freed) throw new Error(`${fn}: the recognizer was freed`);
+    if (!full && this.#core) return this.#core;
+    if (!this.#full) {
+      // One load for concurrent calls; after a failure, the next call tries again.
+      this.#fullLoading ??= this.#loadFull()
+        .then((M) => ({ M, handle: loadModel(M, this.#modelBytes) }))
+        .finally(() => (this.#fullLoading = null));
+      const engine = await this.#fullLoading;
+      if (this.#freed) {
+        if (engine.handle) engine.M._ink_model_free(engine.handle);
+        engine.handle = 0;
+        throw new Error(`${fn}: the recognizer was freed`);
+      }
+      this.#full ??= engine;
+    }
+    return this.#full;
   }
 
   /**
@@ -156,7 +287,7 @@ class Recognizer {
    * bytes (4 per pixel) or gray bytes (1 per pixel).
    */
   async classifyPixels(image) {
-    this.#checkOpen('classifyPixels');
+    const engine = await this.#engine('classifyPixels', false);
     const { width, height, data } = image ?? {};
     if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
       throw new TypeError('classifyPixels: expected { width, height, data } with positive sizes');
@@ -170,17 +301,18 @@ class Recognizer {
           `got ${bytes.byteLength}`,
       );
     }
-    return this.#withInput(bytes, 'ink_classify_pixels', (M, ptr, result) =>
-      M._ink_classify_pixels(this.#handle, ptr, width, height, width * format, format, result),
+    return this.#withInput(engine, bytes, 'ink_classify_pixels', (M, handle, ptr, result) =>
+      M._ink_classify_pixels(handle, ptr, width, height, width * format, format, result),
     );
   }
 
   /** Decodes and classifies an encoded image (PNG, JPEG, BMP, GIF, PNM). */
   async classifyImage(encoded) {
-    this.#checkOpen('classifyImage');
+    if (this.#freed) throw new Error('classifyImage: the recognizer was freed');
     const bytes = encodedBytes(encoded, 'classifyImage', 'ink_classify_image');
-    return this.#withInput(bytes, 'ink_classify_image', (M, ptr, result) =>
-      M._ink_classify_image(this.#handle, ptr, bytes.byteLength, result),
+    const engine = await this.#engine('classifyImage', true);
+    return this.#withInput(engine, bytes, 'ink_classify_image', (M, handle, ptr, result) =>
+      M._ink_classify_image(handle, ptr, bytes.byteLength, result),
     );
   }
 
@@ -192,10 +324,9 @@ class Recognizer {
    * core exactly as classification computes them. No model is involved.
    */
   async preprocessStages(image) {
-    this.#checkOpen('preprocessStages');
+    const { M } = await this.#engine('preprocessStages', false);
     const pixels = asPixels(image, 'preprocessStages');
     if (!pixels) throw new TypeError('preprocessStages: expected { width, height, data }');
-    const M = this.#M;
     const fn = 'ink_preprocess_stages';
     const { width, height, bytes, format } = pixels;
     const count = width * height;
@@ -239,22 +370,22 @@ class Recognizer {
    * `number` is each line's digits, lines joined by a space; '' when none.
    */
   async readNumber(input) {
-    this.#checkOpen('readNumber');
+    if (this.#freed) throw new Error('readNumber: the recognizer was freed');
     const pixels = asPixels(input, 'readNumber');
-    const M = this.#M;
     const fn = pixels ? 'ink_read_number' : 'ink_read_number_image';
     const bytes = pixels ? pixels.bytes : encodedBytes(input, 'readNumber', 'ink_read_number_image');
+    const { M, handle } = await this.#engine('readNumber', true);
     const data = malloc(M, bytes.byteLength, fn);
     let out = 0;
     try {
       out = malloc(M, NUMBER.size, fn);
       M.HEAPU8.set(bytes, data);
       const status = pixels
-        ? M._ink_read_number(this.#handle, data, pixels.width, pixels.height,
+        ? M._ink_read_number(handle, data, pixels.width, pixels.height,
           pixels.width * pixels.format, pixels.format, out)
-        : M._ink_read_number_image(this.#handle, data, bytes.byteLength, out);
+        : M._ink_read_number_image(handle, data, bytes.byteLength, out);
       if (status !== 0) throw lastError(M, fn, status);
-      return this.#readNumberResult(out);
+      return this.#readNumberResult(M, out);
     } finally {
       M._free(out);
       M._free(data);
@@ -270,11 +401,11 @@ class Recognizer {
    * 'border', 'blob'), group (digit candidate, -1 none) }], digits first.
    */
   async segment(input) {
-    this.#checkOpen('segment');
+    if (this.#freed) throw new Error('segment: the recognizer was freed');
     const pixels = asPixels(input, 'segment');
-    const M = this.#M;
     const fn = pixels ? 'ink_segment_pixels' : 'ink_segment_image';
     const bytes = pixels ? pixels.bytes : encodedBytes(input, 'segment', 'ink_segment_image');
+    const { M } = await this.#engine('segment', true);
     const data = malloc(M, bytes.byteLength, fn);
     let info = 0, comps = 0, binary = 0;
     try {
@@ -330,8 +461,7 @@ class Recognizer {
     }
   }
 
-  #readNumberResult(ptr) {
-    const M = this.#M;
+  #readNumberResult(M, ptr) {
     const i32 = (offset) => M.HEAP32[(ptr + offset) >> 2];
     const count = i32(NUMBER.count);
     const numLines = i32(NUMBER.numLines);
@@ -355,34 +485,30 @@ class Recognizer {
 
   /** Releases the model; the recognizer cannot be used afterwards. */
   free() {
-    if (this.#handle) this.#M._ink_model_free(this.#handle);
-    this.#handle = 0;
-  }
-
-  #checkOpen(fn) {
-    if (!this.#handle) throw new Error(`${fn}: the recognizer was freed`);
+    if (this.#freed) return;
+    this.#freed = true;
+    for (const engine of [this.#core, this.#full]) engine?.M._ink_model_free(engine.handle);
+    this.#core = this.#full = null;
   }
 
   // Copies `bytes` into the heap, runs `call`, and decodes the ink_result.
-  #withInput(bytes, fn, call) {
-    const M = this.#M;
+  #withInput({ M, handle }, bytes, fn, call) {
     const input = malloc(M, bytes.byteLength, fn);
     let result = 0;
     try {
       result = malloc(M, RESULT.size, fn);
       M.HEAPU8.set(bytes, input);
-      const status = call(M, input, result);
+      const status = call(M, handle, input, result);
       if (status !== 0) throw lastError(M, fn, status);
-      return this.#readResult(result);
+      return this.#readResult(M, result);
     } finally {
       M._free(result);
       M._free(input);
     }
   }
 
-  #readResult(ptr) {
+  #readResult(M, ptr) {
     // Views are taken after the call: the heap may have grown during it.
-    const M = this.#M;
     const i32 = (offset) => M.HEAP32[(ptr + offset) >> 2];
     const found = i32(RESULT.found) === 1;
     const n = i32(RESULT.numClasses);

@@ -41,7 +41,7 @@ async function handle(message) {
   switch (message.type) {
     case 'init':
       recognizer?.free();
-      recognizer = await createRecognizer({ model: message.model, build: message.build });
+      recognizer = await createRecognizer({ model: message.model, build: message.build, modules: 'full' });
       return { build: recognizer.build, labels: recognizer.labels };
     case 'read':
       return run('readNumber', message);

@@ -588,7 +588,8 @@ function setUp() {
   } catch {
     // no storage
   }
-  setMode(saved === 'number' ? 'number' : 'digit');
+  // The page (app.js) loads this module when Number mode opens, and marks it first.
+  setMode(document.body.dataset.mode === 'number' || saved === 'number' ? 'number' : 'digit');
 }
 
 setUp();

@@ -1,5 +1,6 @@
 // Service worker: makes the page work offline.
-// - install: caches every file of the site (both WASM builds, the model).
+// - install: caches every file of the site (every WASM module, also those the
+//   page loads only on first use, and the model).
 // - fetch: network first, so a new deploy reaches people as soon as they are
 //   online, and every response that arrives refreshes the cache; when the
 //   network fails, the cached copy answers.
@@ -12,7 +13,7 @@ const ASSETS = [
   './',
   'index.html',
   'style.css',
-  'theme.js',
+  'boot.js',
   'app.js',
   'pad.js',
   'debug.js',
@@ -22,10 +23,11 @@ const ASSETS = [
   'number.js',
   'number.css',
   'number-worker.js',
-  'inkread_simd.mjs',
-  'inkread_simd.wasm',
-  'inkread_baseline.mjs',
-  'inkread_baseline.wasm',
+  'uploads.js',
+  'inkread_core_simd.wasm',
+  'inkread_core_baseline.wasm',
+  'inkread_full_simd.wasm',
+  'inkread_full_baseline.wasm',
   'models/mnist.inkr',
   'manifest.webmanifest',
   'icons/icon.svg',

@@ -1,6 +1,9 @@
 // Runs the recognizer off the main thread. Messages in: { id, type, ... };
 // messages out: { id, ok: true, result } or { id, ok: false, error, aborted }.
-//   init    { model: URL, build: 'simd' | 'baseline' }  -> build, labels, metadata, modelBytes, version
+//   init    { model: URL or bytes, build: 'simd' | 'baseline', wasm: { core } }
+//           -> build, labels, metadata, modelBytes, version; wasm.core, the core
+//           module compiled by the page (else fetched here). The full module
+//           (decoding) is loaded on the first image.
 //   pixels  { image: { width, height, data } }          -> a result (inkread.js)
 //   stages  { image: { width, height, data } }          -> the preprocessing stages (debug view)
 //   image   { bytes, mime }                              -> a result; decoded by the core (stb_image),
@@ -34,7 +37,7 @@ async function handle(message) {
   switch (message.type) {
     case 'init': {
       recognizer?.free();
-      recognizer = await createRecognizer({ model: message.model, build: message.build });
+      recognizer = await createRecognizer({ model: message.model, build: message.build, wasm: message.wasm });
       return {
         build: recognizer.build,
         labels: recognizer.labels,

@@ -2,7 +2,7 @@
 // share. Runs in headless Chromium (bench/page/*.html) and, for the inkread
 // WASM builds, in Node (bench/node-engine.mjs).
 //
-//   engine = await makeInkread({ createModule, wasmBinary, modelBytes })
+//   engine = await makeInkread({ loadModule, wasm, modelBytes })   // loadModule: web/inkread.js
 //   engine = await makeTfjs({ tf, modelBytes })        // tf: tfjs-core + tfjs-backend-wasm
 //   engine = await makeOrt({ ort, onnxBytes })         // ort: onnxruntime-web/wasm
 //   engine.predict(images, n) -> Float32Array (n x classes), or a promise of one
@@ -15,8 +15,8 @@ import { foldModel, parseInkr } from '../lib/inkr.mjs';
 export const IMAGE_FLOATS = 28 * 28;
 
 /** inkread through its C API (ink_model_load, ink_model_forward). */
-export async function makeInkread({ createModule, wasmBinary, modelBytes, maxBatch = 64 }) {
-  const M = await createModule(wasmBinary ? { wasmBinary } : {});
+export async function makeInkread({ loadModule, wasm, modelBytes, maxBatch = 64 }) {
+  const M = await loadModule(wasm);
   performance.mark('wasm-ready');
   const blob = M._malloc(modelBytes.byteLength);
   const out = M._malloc(4);

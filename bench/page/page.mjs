@@ -65,11 +65,13 @@ const ENGINES = {
 };
 
 async function inkread(variant) {
-  const [module, modelBytes] = await Promise.all([
-    import(`../inkread/inkread_${variant}.mjs`).then((m) => (performance.mark('glue'), m)),
+  // The page's loader (web/inkread.js) and core module: what a drawing runs on.
+  const [{ loadModule }, modelBytes] = await Promise.all([
+    import('../inkread/inkread.js').then((m) => (performance.mark('glue'), m)),
     fetchBytes(at('model.inkr')).then((b) => (performance.mark('model-fetched'), b)),
   ]);
-  const engine = await makeInkread({ createModule: module.default, modelBytes });
+  const wasm = at(`inkread/inkread_core_${variant}.wasm`);
+  const engine = await makeInkread({ loadModule, wasm, modelBytes });
   return { ...engine, info: `inkread ${variant}` };
 }
 

@@ -82,7 +82,8 @@ async function openNumberMode(browser, { threshold = 0 } = {}) {
   await page.goto(`${origin}/index.html`);
   await page.click('#mode-number');
   assert.equal(await page.getAttribute('#mode-number', 'aria-pressed'), 'true');
-  assert.ok(await page.isVisible('#number-pad'));
+  // number.js and number.css load on the first switch: the wide pad appears when they have.
+  await page.waitForSelector('#number-pad', { state: 'visible', timeout: READ_TIMEOUT });
   assert.ok(!(await page.isVisible('#pad')), 'the digit pad is hidden in number mode');
   return { context, page, problems };
 }

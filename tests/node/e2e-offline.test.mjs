@@ -69,9 +69,10 @@ test('after the first visit the page loads and reads a digit offline', async () 
     }
     return paths;
   });
-  for (const path of ['/', '/index.html', '/app.js', '/worker.js', '/inkread.js', '/style.css', '/inkread_simd.mjs',
-    '/inkread_simd.wasm', '/inkread_baseline.mjs', '/inkread_baseline.wasm', '/models/mnist.inkr',
-    '/manifest.webmanifest']) {
+  // Every module, also those the page loads only on first use (uploads, Number mode).
+  for (const path of ['/', '/index.html', '/app.js', '/worker.js', '/inkread.js', '/style.css', '/uploads.js',
+    '/number.js', '/number.css', '/number-worker.js', '/inkread_core_simd.wasm', '/inkread_core_baseline.wasm',
+    '/inkread_full_simd.wasm', '/inkread_full_baseline.wasm', '/models/mnist.inkr', '/manifest.webmanifest']) {
     assert.ok(cached.includes(path), `${path} is cached`);
   }
 

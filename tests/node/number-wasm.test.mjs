@@ -35,8 +35,8 @@ async function recognizer(build) {
   return createRecognizer({
     model: readFileSync(MODEL),
     build,
+    modules: 'full',
     baseUrl: new URL(`file://${WASM_DIR}`),
-    wasmBinary: readFileSync(`${WASM_DIR}inkread_${build}.wasm`),
   });
 }
 

@@ -8,6 +8,8 @@ export const TESTDATA = `${ROOT}build/testdata/`;
 export const WASM_DIR = `${ROOT}build-wasm/bin/`;
 export const SITE = `${ROOT}dist/site/`;
 export const BUILDS = ['simd', 'baseline'];
+/** The two WASM modules of each build: the page's first (core) and the full one. */
+export const MODULES = ['core', 'full'];
 
 /** The native core's results for every (model, fixture), from inkread-testdata. */
 export async function loadExpected() {
@@ -15,19 +17,18 @@ export async function loadExpected() {
 }
 
 /** A recognizer on the given WASM build for a fixture model file. */
-export async function recognizerFor(build, modelFile) {
-  return recognizerFromBytes(build, await readFile(`${TESTDATA}${modelFile}`));
+export async function recognizerFor(build, modelFile, modules = 'core') {
+  return recognizerFromBytes(build, await readFile(`${TESTDATA}${modelFile}`), modules);
 }
 
-/** A recognizer on the given WASM build, loaded the way a page loads it. */
-export async function recognizerFromBytes(build, modelBytes) {
+/**
+ * A recognizer on the given WASM build, loaded the way a page loads it:
+ * modules 'core' starts on the core module and loads the full one on the
+ * first call that decodes or reads a number; 'full' starts on the full one.
+ */
+export async function recognizerFromBytes(build, modelBytes, modules = 'core') {
   const { createRecognizer } = await import(`${ROOT}web/inkread.js`);
-  return createRecognizer({
-    model: modelBytes,
-    build,
-    baseUrl: new URL(`file://${WASM_DIR}`),
-    wasmBinary: await readFile(`${WASM_DIR}inkread_${build}.wasm`),
-  });
+  return createRecognizer({ model: modelBytes, build, modules, baseUrl: new URL(`file://${WASM_DIR}`) });
 }
 
 export function maxAbsDiff(a, b) {

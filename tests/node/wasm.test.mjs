@@ -1,9 +1,12 @@
-// Both WASM builds, run in Node, against the native core's results.
+// Both WASM builds, each as its two modules, run in Node, against the native
+// core's results. On 'core', pixels run on the core module and encoded images
+// on the full module it loads for them (as on the page); on 'full' everything
+// runs on the full module (as in Number mode).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import {
-  BUILDS, TESTDATA, loadExpected, maxAbsDiff, recognizerFor, recognizerFromBytes,
+  BUILDS, MODULES, TESTDATA, loadExpected, maxAbsDiff, recognizerFor, recognizerFromBytes,
 } from './support.mjs';
 
 const PROB_TOLERANCE = 1e-5;
@@ -13,30 +16,36 @@ const models = [...new Set(expected.cases.map((c) => c.model))];
 
 for (const build of BUILDS) {
   for (const model of models) {
-    test(`${build} build matches native on ${model}`, async () => {
-      const r = await recognizerFor(build, model);
-      assert.equal(r.build, build);
-      assert.deepEqual(r.labels, ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
-      for (const c of expected.cases.filter((x) => x.model === model)) {
-        const bytes = await readFile(`${TESTDATA}${c.file}`);
-        const got =
-          c.kind === 'image'
-            ? await r.classifyImage(bytes)
-            : await r.classifyPixels({ width: c.width, height: c.height, data: bytes });
-        assert.equal(got.found, c.found === 1, `${c.file}: found`);
-        if (!got.found) {
-          assert.equal(got.digit, null);
-          continue;
+    for (const modules of MODULES) {
+      test(`${build} build, ${modules} module first, matches native on ${model}`, async () => {
+        const r = await recognizerFor(build, model, modules);
+        assert.equal(r.build, build);
+        assert.deepEqual(r.modules, [modules]);
+        assert.deepEqual(r.labels, ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
+        for (const c of expected.cases.filter((x) => x.model === model)) {
+          const bytes = await readFile(`${TESTDATA}${c.file}`);
+          const got =
+            c.kind === 'image'
+              ? await r.classifyImage(bytes)
+              : await r.classifyPixels({ width: c.width, height: c.height, data: bytes });
+          assert.equal(got.found, c.found === 1, `${c.file}: found`);
+          if (!got.found) {
+            assert.equal(got.digit, null);
+            continue;
+          }
+          assert.equal(got.index, c.label, `${c.file}: label`);
+          assert.equal(got.digit, Number(r.labels[c.label]));
+          const diff = maxAbsDiff(got.probabilities, c.probabilities);
+          assert.ok(diff <= PROB_TOLERANCE, `${c.file}: max abs diff ${diff} > ${PROB_TOLERANCE}`);
+          assert.deepEqual(Array.from(got.input28), c.input28, `${c.file}: input28 differs`);
+          assert.ok(Math.abs(got.confidence - Math.max(...got.probabilities)) < 1e-7);
         }
-        assert.equal(got.index, c.label, `${c.file}: label`);
-        assert.equal(got.digit, Number(r.labels[c.label]));
-        const diff = maxAbsDiff(got.probabilities, c.probabilities);
-        assert.ok(diff <= PROB_TOLERANCE, `${c.file}: max abs diff ${diff} > ${PROB_TOLERANCE}`);
-        assert.deepEqual(Array.from(got.input28), c.input28, `${c.file}: input28 differs`);
-        assert.ok(Math.abs(got.confidence - Math.max(...got.probabilities)) < 1e-7);
-      }
-      r.free();
-    });
+        if (expected.cases.some((c) => c.model === model && c.kind === 'image')) {
+          assert.deepEqual(r.modules, ['core', 'full'].filter((m) => m === modules || m === 'full'));
+        }
+        r.free();
+      });
+    }
   }
 
   test(`${build} build: bad images reject with a message and the recognizer keeps working`, async () => {
