@@ -219,16 +219,18 @@ struct SplitTrial {
   int crossings = 0;        // strokes the surest cut goes through
   bool ones = false;        // both halves of the surest cut read as "1" (a cut loop)
   double hole_rows = 0;     // share of the surest cut's rows inside a hole (a loop)
+  bool one_one = false;     // exactly one half of the surest cut reads as "1"
   bool split = false;
 };
 
 /// The features the cut rule weighs: aspect, width ratio, log-odds of the
 /// surest cut's, the surest single-stroke cut's and the whole's confidence
 /// (clamped to 0.01..0.99), narrower half, class aspect, log-odds of the
-/// weaker half, crossings beyond one, both halves "1", rows in a hole. A cut is made when
-/// the weighted sum plus a bias (kSplitWeights, kSplitBias in segment.cpp)
-/// is positive.
-constexpr int kSplitFeatures = 11;
+/// weaker half, crossings beyond one, both halves "1", rows in a hole,
+/// exactly one half "1", width ratio times the weaker half's log-odds. A cut
+/// is made when the weighted sum plus a bias (kSplitWeights, kSplitBias in
+/// segment.cpp) is positive.
+constexpr int kSplitFeatures = 13;
 void split_features(const SplitTrial& t, double f[kSplitFeatures]);
 
 /// Intermediate results, for tests and the debug view.

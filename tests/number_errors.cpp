@@ -89,7 +89,7 @@ int main(int argc, char** argv) {
   struct Tally {
     int images = 0, right = 0;
     int strings[6] = {0};
-    int merged = 0, split = 0, extra = 0, missed = 0;
+    int merged = 0, untried = 0, split = 0, extra = 0, missed = 0;
     int hard = 0, cut = 0, normalize = 0, digits = 0;
   };
   std::map<std::string, Tally> tally;
@@ -134,7 +134,13 @@ int main(int argc, char** argv) {
       if (held[size_t(i)] >= 2) {
         T.merged++;
         cause[0] = true;
-        std::snprintf(buf, sizeof(buf), " merged@%d", i);
+        bool tried = false;
+        for (size_t k = 0; k < debug.trials.size(); ++k) {
+          const ink::Box& tb = debug.trials[k].box;
+          tried = tried || (tb.x == r.x && tb.y == r.y && tb.w == r.w && tb.h == r.h);
+        }
+        T.untried += !tried;
+        std::snprintf(buf, sizeof(buf), " merged@%d%s", i, tried ? "" : "(untried)");
         notes += buf;
       } else if (held[size_t(i)] == 0) {
         // Mostly on a true digit's box: a fragment of it.
@@ -218,10 +224,10 @@ int main(int argc, char** argv) {
         subset.c_str(), T.images, T.right, 100.0 * T.right / std::max(1, T.images), T.digits);
     for (int k = 0; k < 6; ++k) std::printf(" %s %d", kCauses[k], T.strings[k]);
     std::printf(
-        "\n  events: merged %d, split %d, extra %d, missed %d; wrong label of a matched digit "
-        "%d (hard %d, cut %d, normalize %d)\n",
-        T.merged, T.split, T.extra, T.missed, T.hard + T.cut + T.normalize, T.hard, T.cut,
-        T.normalize);
+        "\n  events: merged %d (%d never tried as a cut), split %d, extra %d, missed %d; wrong "
+        "label of a matched digit %d (hard %d, cut %d, normalize %d)\n",
+        T.merged, T.untried, T.split, T.extra, T.missed, T.hard + T.cut + T.normalize, T.hard,
+        T.cut, T.normalize);
   }
   return 0;
 }
