@@ -1183,10 +1183,10 @@ constexpr double kRetryAspect = 0.5, kRetryWidth = 0.9, kRetryConfidence = 0.95;
 // Fitted by tests/fit_split.cpp (see there) on a set generated with
 // `inkread-number-set --seed 3 --plain 1500 --touching 1500`: neither the
 // reported set (seed 1) nor those the pipeline was tuned on (seeds 2, 4).
-constexpr double kSplitWeights[kSplitFeatures] = {-1.940, 5.645,  0.702, 0.278, -1.668,
-                                                  -1.281, 1.052,  0.444, 0.267, -2.889,
-                                                  -2.291, -1.277, 0.366};
-constexpr double kSplitBias = -5.769;
+constexpr double kSplitWeights[kSplitFeatures] = {-1.520, 5.594,  0.387,  0.267,  1.234,
+                                                  -0.990, 0.704,  -0.144, 0.261,  -2.578,
+                                                  -1.259, -1.088, 0.150,  -2.200, 0.813};
+constexpr double kSplitBias = -4.394;
 constexpr int kMaxCuts = 16;
 constexpr int kMaxRounds = 4;
 // A cut path may wander h / kReachDiv columns either side of its candidate
@@ -1275,6 +1275,10 @@ Best2 top2(const float* probs, int k) {
   return b;
 }
 
+// log(p1 / p2): how much surer the top label is than the next one. A model
+// trained with label smoothing keeps p1 below ~0.95, so p1 alone saturates.
+double margin(const Best2& b) { return std::log(std::max(b.p, 1e-6f) / std::max(b.p2, 1e-6f)); }
+
 }  // namespace
 
 void split_features(const SplitTrial& t, double f[kSplitFeatures]) {
@@ -1295,6 +1299,8 @@ void split_features(const SplitTrial& t, double f[kSplitFeatures]) {
   f[10] = t.hole_rows;
   f[11] = t.one_one ? 1 : 0;
   f[12] = t.width_ratio * f[7];
+  f[13] = t.whole_margin;
+  f[14] = t.cut_margin;
 }
 
 ink_status read_number(const uint8_t* pixels, int width, int height, int stride,
@@ -1520,14 +1526,15 @@ ink_status read_number(const uint8_t* pixels, int width, int height, int stride,
       // The surest cut, and whether to take it: a linear score of the
       // evidence, fitted (logistic regression) on the trials of a generated
       // set where the truth is known. It rises with the relative width r
-      // and the surest cut's confidences (geometric mean and weaker half) and
-      // falls with the whole's, with cuts through loops (holes of the piece,
-      // or two halves read as "1": cutting one digit goes through its loops).
+      // and the surest cut's confidences and margins and falls with the
+      // whole's margin, and with cuts through loops (holes of the piece, or
+      // two halves read as "1": cutting one digit goes through its loops).
       SplitTrial st;
       st.box = whole.box;
       st.aspect = aspect(whole.box, Hd);
       st.width_ratio = whole.box.w / whole.digit_width;
       st.whole = conf_whole;
+      st.whole_margin = margin(top2(probs.data() + size_t(whole.input) * size_t(K), K));
       // Typical width / height of each digit (median over MNIST's training
       // set): a 0 is naturally twice as wide as a 1. Other models: 0.8.
       static const double kTypicalAspect[10] = {0.90, 0.40, 0.95, 0.80, 0.80,
@@ -1546,6 +1553,7 @@ ink_status read_number(const uint8_t* pixels, int width, int height, int stride,
         if (score > st.any_cut) {
           best = ci;
           st.any_cut = score;
+          st.cut_margin = std::min(margin(bl), margin(br));
           st.narrow_half = std::min(l.box.w, rp.box.w) / whole.digit_width;
           st.weaker_half = std::min(pl, pr);
           st.crossings = l.crossings;

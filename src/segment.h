@@ -46,9 +46,10 @@
 //    all pieces and candidate halves of a round are classified in one batch;
 //    a fitted linear rule weighs the evidence (aspect, width against the
 //    line's typical digit width, confidence of the whole and of the surest
-//    cut's halves, whether the cut crosses one stroke or two, runs through a
-//    loop or leaves two "1"s) and cuts or not; halves may be cut again (three
-//    touching digits), up to 4 rounds.
+//    cut's halves, their margins over the second label, whether the cut
+//    crosses one stroke or two, runs through a loop or leaves a "1") and
+//    cuts or not; halves may be cut again (three touching digits), up to 4
+//    rounds.
 //
 // Limits: at most INK_MAX_DIGITS digits are read, the first in reading
 // order; more are counted in NumberRead::truncated. Sizes below are in
@@ -220,6 +221,8 @@ struct SplitTrial {
   bool ones = false;        // both halves of the surest cut read as "1" (a cut loop)
   double hole_rows = 0;     // share of the surest cut's rows inside a hole (a loop)
   bool one_one = false;     // exactly one half of the surest cut reads as "1"
+  double whole_margin = 0;  // log(p1 / p2) of the whole
+  double cut_margin = 0;    // the surest cut's smaller log(p1 / p2) of its halves
   bool split = false;
 };
 
@@ -227,10 +230,10 @@ struct SplitTrial {
 /// surest cut's, the surest single-stroke cut's and the whole's confidence
 /// (clamped to 0.01..0.99), narrower half, class aspect, log-odds of the
 /// weaker half, crossings beyond one, both halves "1", rows in a hole,
-/// exactly one half "1", width ratio times the weaker half's log-odds. A cut
-/// is made when the weighted sum plus a bias (kSplitWeights, kSplitBias in
-/// segment.cpp) is positive.
-constexpr int kSplitFeatures = 13;
+/// exactly one half "1", width ratio times the weaker half's log-odds, and
+/// the whole's and the cut's margins. A cut is made when the weighted sum
+/// plus a bias (kSplitWeights, kSplitBias in segment.cpp) is positive.
+constexpr int kSplitFeatures = 15;
 void split_features(const SplitTrial& t, double f[kSplitFeatures]);
 
 /// Intermediate results, for tests and the debug view.
