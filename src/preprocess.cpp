@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "status.h"
+#include "union_find.h"
 
 namespace ink {
 namespace {
@@ -180,21 +181,11 @@ struct Run {
 };
 
 int32_t find_root(Run* runs, int32_t i) {
-  while (runs[i].parent != i) {
-    runs[i].parent = runs[runs[i].parent].parent;  // path halving
-    i = runs[i].parent;
-  }
-  return i;
+  return uf_find([runs](int32_t k) -> int32_t& { return runs[k].parent; }, i);
 }
 
 void unite(Run* runs, int32_t a, int32_t b) {
-  a = find_root(runs, a);
-  b = find_root(runs, b);
-  if (a < b) {
-    runs[b].parent = a;
-  } else if (b < a) {
-    runs[a].parent = b;
-  }
+  uf_unite([runs](int32_t k) -> int32_t& { return runs[k].parent; }, a, b);
 }
 
 struct Component {

@@ -41,12 +41,15 @@
 // 8. Per piece (only its own pixels, contrast-stretched: normalize_crop, then
 //    preprocess.h normalize_digit). Pieces wide for a digit, or moderately
 //    wide and unsure, get cut candidates (projection minima, top and bottom
-//    contour valleys, fallbacks at 1/3, 1/2, 2/3), each cut a minimum-ink path
-//    (cut_path); all pieces and candidate halves of a round are classified in
-//    one batch; a fitted linear rule weighs the evidence (aspect, width
-//    against the line's typical digit width, confidence of the whole and of
-//    the surest halves, whether the cut crosses one stroke or two) and cuts
-//    or not; halves may be cut again (three touching digits), up to 4 rounds.
+//    contour valleys, then every 1/12 of the width), each cut a minimum-ink
+//    path (cut_path) that may wander h/5 either side to follow a slanted gap;
+//    all pieces and candidate halves of a round are classified in one batch;
+//    a fitted linear rule weighs the evidence (aspect, width against the
+//    line's typical digit width, confidence of the whole and of the surest
+//    cut's halves, their margins over the second label, whether the cut
+//    crosses one stroke or two, runs through a loop or leaves a "1") and
+//    cuts or not; halves may be cut again (three touching digits), up to 4
+//    rounds.
 //
 // Limits: at most INK_MAX_DIGITS digits are read, the first in reading
 // order; more are counted in NumberRead::truncated. Sizes below are in
@@ -213,15 +216,24 @@ struct SplitTrial {
   double one_stroke = 0;    // the same over cuts through a single stroke (0: none)
   double narrow_half = 0;   // the surest cut's narrower half / typical digit width
   double class_aspect = 0;  // w / h over the typical w / h of the class the whole is read as
+  double weaker_half = 0;   // the surest cut's less confident half
+  int crossings = 0;        // strokes the surest cut goes through
+  bool ones = false;        // both halves of the surest cut read as "1" (a cut loop)
+  double hole_rows = 0;     // share of the surest cut's rows inside a hole (a loop)
+  bool one_one = false;     // exactly one half of the surest cut reads as "1"
+  double whole_margin = 0;  // log(p1 / p2) of the whole
+  double cut_margin = 0;    // the surest cut's smaller log(p1 / p2) of its halves
   bool split = false;
 };
 
 /// The features the cut rule weighs: aspect, width ratio, log-odds of the
 /// surest cut's, the surest single-stroke cut's and the whole's confidence
-/// (clamped to 0.01..0.99), narrower half, class aspect. A cut is made when
-/// the weighted sum plus a bias (kSplitWeights, kSplitBias in segment.cpp)
-/// is positive.
-constexpr int kSplitFeatures = 7;
+/// (clamped to 0.01..0.99), narrower half, class aspect, log-odds of the
+/// weaker half, crossings beyond one, both halves "1", rows in a hole,
+/// exactly one half "1", width ratio times the weaker half's log-odds, and
+/// the whole's and the cut's margins. A cut is made when the weighted sum
+/// plus a bias (kSplitWeights, kSplitBias in segment.cpp) is positive.
+constexpr int kSplitFeatures = 15;
 void split_features(const SplitTrial& t, double f[kSplitFeatures]);
 
 /// Intermediate results, for tests and the debug view.

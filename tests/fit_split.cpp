@@ -16,42 +16,11 @@
 #include <string>
 #include <vector>
 
-#include "image.h"
 #include "inkread.h"
-#include "model.h"
-#include "network.h"
+#include "number_set.h"
 #include "segment.h"
-#include "test_support.h"
 
 namespace {
-
-struct Image {
-  std::string file;
-  std::vector<std::vector<int>> boxes;
-};
-
-// The few fields of set.json this needs, without a JSON library.
-std::vector<Image> parse_set(const std::string& json) {
-  std::vector<Image> out;
-  size_t pos = 0;
-  while ((pos = json.find("\"file\":\"", pos)) != std::string::npos) {
-    Image im;
-    pos += 8;
-    im.file = json.substr(pos, json.find('"', pos) - pos);
-    size_t b = json.find("\"boxes\":[", pos), end = json.find("]]", b);
-    if (b == std::string::npos || end == std::string::npos) break;
-    for (size_t q = json.find('[', b + 9); q != std::string::npos && q < end;
-         q = json.find('[', q + 1)) {
-      std::vector<int> box(4);
-      if (std::sscanf(json.c_str() + q, "[%d,%d,%d,%d]", &box[0], &box[1], &box[2], &box[3]) == 4) {
-        im.boxes.push_back(box);
-      }
-    }
-    out.push_back(im);
-    pos = end;
-  }
-  return out;
-}
 
 constexpr int kF = ink::kSplitFeatures + 1;
 
@@ -59,10 +28,6 @@ struct Sample {
   double x[kF];  // 1, then ink::split_features()
   int y;
 };
-
-ink_status classify(void* context, const float* in, int n, float* probs) {
-  return static_cast<ink::Network*>(context)->forward(in, n, probs, INK_BACKEND_OPTIMIZED);
-}
 
 }  // namespace
 
@@ -73,37 +38,23 @@ int main(int argc, char** argv) {
   }
   const bool list = argc == 4;
   const std::string dir = argv[1];
-  std::vector<uint8_t> bytes;
-  if (!ink_test::read_file(dir + "/set.json", &bytes)) {
+  std::vector<ink_test::NumberSetImage> images;
+  if (!ink_test::read_number_set(dir, &images)) {
     std::fprintf(stderr, "inkread-fit-split: cannot read %s/set.json\n", dir.c_str());
     return 1;
   }
-  const std::vector<Image> images = parse_set(std::string(bytes.begin(), bytes.end()));
-  ink::Model model;
-  ink::Network net;
-  if (!ink_test::read_file(argv[2], &bytes) ||
-      ink::parse_model(bytes.data(), bytes.size(), &model) != INK_OK || net.init(model) != INK_OK) {
+  ink_test::NumberReader reader;
+  if (!reader.load(argv[2])) {
     std::fprintf(stderr, "inkread-fit-split: cannot load %s: %s\n", argv[2], ink_last_error());
     return 1;
   }
-  ink::Classifier c;
-  c.classify = classify;
-  c.context = &net;
-  c.num_classes = net.num_classes();
 
   std::vector<Sample> samples;
   int agree = 0;
-  for (const Image& im : images) {
-    ink::DecodedImage img;
-    if (!ink_test::read_file(dir + "/" + im.file, &bytes) ||
-        ink::decode_image(bytes.data(), bytes.size(), &img) != INK_OK) {
-      std::fprintf(stderr, "inkread-fit-split: cannot read %s\n", im.file.c_str());
-      return 1;
-    }
+  for (const ink_test::NumberSetImage& im : images) {
     ink::NumberRead read;
     ink::SegmentDebug debug;
-    if (ink::read_number(img.rgba.data(), img.width, img.height, img.width * 4, INK_PIXELS_RGBA, c,
-                         &read, &debug) != INK_OK) {
+    if (!reader.read(dir + "/" + im.file, &read, &debug)) {
       std::fprintf(stderr, "inkread-fit-split: %s: %s\n", im.file.c_str(), ink_last_error());
       return 1;
     }

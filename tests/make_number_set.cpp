@@ -18,7 +18,8 @@
 //
 // Writes DIR/set.json: {"seed", "mnist", "images": [{"file", "number",
 // "subset": "plain"|"touching", "height", "boxes": [[x, y, w, h] per digit
-// (its ink above 15% coverage)]}]}. --frame also writes
+// (its ink above 15% coverage)], "mnist_index": [per digit, its index in
+// t10k]}]}. --frame also writes
 // DIR/frame-640x480.rgba (raw RGBA) and .png: a camera-like frame for speed
 // measurements.
 #include <algorithm>
@@ -154,6 +155,7 @@ std::vector<float> texture(int W, int H, int cell, Rng* rng) {
 
 struct Sample {
   std::string number;
+  std::vector<int> indices;               // each digit's index in t10k
   std::vector<std::array<int, 4>> boxes;  // each digit's ink box: x, y, w, h
   int width = 0, height = 0;
   std::vector<uint8_t> rgb;
@@ -178,6 +180,7 @@ Sample compose(const Mnist& m, Rng* rng, int length, int touch_at, int frame_w =
   for (int i = 0; i < length; ++i) {
     const int idx = rng->uniform_int(0, m.n - 1);
     s.number += char('0' + m.labels[size_t(idx)]);
+    s.indices.push_back(idx);
     // MNIST digits are ~20 px tall in 28: scale so the digit is ~hd tall.
     Glyph g =
         scale_digit(m.images.data() + size_t(idx) * 784, hd / 20.0f * rng->uniform(0.9f, 1.1f));
@@ -400,6 +403,10 @@ int main(int argc, char** argv) {
       json += std::string(b ? "," : "") + "[" + std::to_string(s.boxes[b][0]) + "," +
               std::to_string(s.boxes[b][1]) + "," + std::to_string(s.boxes[b][2]) + "," +
               std::to_string(s.boxes[b][3]) + "]";
+    }
+    json += "],\"mnist_index\":[";
+    for (size_t b = 0; b < s.indices.size(); ++b) {
+      json += std::string(b ? "," : "") + std::to_string(s.indices[b]);
     }
     json += "]}";
   }

@@ -14,8 +14,10 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <string>
 #include <vector>
 
+#include "image.h"
 #include "inkread.h"
 #include "model.h"
 #include "network.h"
@@ -445,6 +447,73 @@ TEST_CASE("read_number: touching digits are split where the classifier is surest
                     << ", whole " << t.whole << ", cut " << t.any_cut);
       CHECK_FALSE(t.split);
       CHECK(t.whole > t.any_cut);
+    }
+  }
+}
+
+TEST_CASE("read_number: a cut through a loop is seen as one, and a wide 0 stays whole") {
+  const int W = 240, H = 120;
+  Bytes img = render_string(W, H, {{0, 40, 20, 96, 80}, {7, 170, 20, 48, 80}}, 4.0f);
+  ink::Network* net = trained_network();
+  ink::Classifier c = template_classifier();
+  if (net) {
+    c.classify = network_classify;
+    c.context = net;
+  }
+  ink::SegmentDebug s;
+  ink::NumberRead r = read_with(c, img, W, H, INK_PIXELS_GRAY, &s);
+  CHECK(r.digits.size() == 2);
+  if (net) CHECK(text_of(r) == "07");
+  REQUIRE(s.trials.size() >= 1);
+  const ink::SplitTrial& t = s.trials[0];
+  INFO("aspect " << t.aspect << ", whole " << t.whole << ", cut " << t.any_cut << ", hole rows "
+                 << t.hole_rows << ", crossings " << t.crossings);
+  // Any cut of a 0 between its sides runs through its hole, across two strokes.
+  CHECK(t.hole_rows > 0.3);
+  CHECK(t.crossings == 2);
+  CHECK_FALSE(t.split);
+}
+
+TEST_CASE("cut_candidates: evenly spaced columns besides the profile's minima") {
+  // A solid bar has no minima: the candidates are the evenly spaced columns,
+  // inside the middle 3/5 of the width and apart from one another.
+  const int w = 96, h = 40;
+  Bytes bar(size_t(w) * h, 200);
+  int cuts[16];
+  const int n = ink::cut_candidates(bar.data(), w, h, cuts, 16);
+  CHECK(n >= 6);
+  for (int i = 0; i < n; ++i) {
+    CHECK(cuts[i] >= w / 5);
+    CHECK(cuts[i] < w - w / 5);
+    for (int j = 0; j < i; ++j) CHECK(std::abs(cuts[i] - cuts[j]) > w / 24);
+  }
+  // Never more than asked for.
+  CHECK(ink::cut_candidates(bar.data(), w, h, cuts, 3) == 3);
+}
+
+TEST_CASE("read_number: soft-edged ink 40 levels from its paper is read, 12 levels is not") {
+  // tests/badinput: a 7 in dark gray on gray paper, edges blurred over
+  // several pixels, so no background cell alone spans the whole contrast;
+  // and the same 7 only 12 levels from the paper (below kMinContrast).
+  ink::Network* net = trained_network();
+  ink::Classifier c = template_classifier();
+  if (net) {
+    c.classify = network_classify;
+    c.context = net;
+  }
+  for (const std::string name : {"low-contrast.png", "faint.png"}) {
+    INFO(name);
+    std::vector<uint8_t> bytes;
+    REQUIRE(ink_test::read_file(INK_SOURCE_DIR "/tests/badinput/" + name, &bytes));
+    ink::DecodedImage img;
+    REQUIRE(ink::decode_image(bytes.data(), bytes.size(), &img) == INK_OK);
+    ink::NumberRead r = read_with(c, Bytes(img.rgba.data(), img.rgba.data() + img.rgba.size()),
+                                  img.width, img.height, INK_PIXELS_RGBA);
+    if (name == "faint.png") {
+      CHECK(r.digits.size() == 0);
+    } else {
+      REQUIRE(r.digits.size() == 1);
+      if (net) CHECK(r.digits[0].label == 7);
     }
   }
 }

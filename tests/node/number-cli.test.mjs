@@ -98,6 +98,20 @@ test('read: a blank image is "no number found", not an error', () => {
   assert.deepEqual(json, { file: blank, number: '', digits: [] });
 });
 
+test('read: faint but visible ink is read as predict reads it; fainter ink is no number', () => {
+  // tests/badinput: a 7 40 gray levels from its paper with soft edges, and
+  // the same 7 12 levels from it (below the contrast floor).
+  const dir = `${ROOT}tests/badinput/`;
+  const read = run('read', '--json', '--model', MODEL, `${dir}low-contrast.png`, `${dir}faint.png`);
+  assert.equal(read.status, 0, read.stderr);
+  const [low, faint] = read.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  assert.equal(low.digits.length, 1, read.stdout);
+  assert.equal(faint.number, '', read.stdout);
+  const predict = run('predict', '--json', '--model', MODEL, `${dir}low-contrast.png`);
+  assert.equal(predict.status, 0, predict.stderr);
+  assert.equal(low.number, String(JSON.parse(predict.stdout).digit));
+});
+
 test('read: bad inputs give exit status 2 and are named; the others are still read', () => {
   const junk = `${scratch}junk.png`;
   writeFileSync(junk, 'not an image at all');

@@ -1,6 +1,7 @@
 // readNumber() and segment() of web/inkread.js on both WASM builds, in Node:
 // the same result as the native CLI (`inkread read --json` minus `file`),
-// from encoded bytes and from raw pixels; errors reject with the core's
+// from encoded bytes (generated strings, two lines, the 640x480 frame, a
+// low-contrast digit) and from raw pixels; errors reject with the core's
 // message and leave the recognizer usable.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
@@ -17,6 +18,7 @@ before(() => {
   files = set.images.map((x) => set.dir + x.file);
   files.push(mnistLines([[10, 11, 12], [13, 14, 15, 16]], `${mkdtempSync(`${tmpdir()}/inkread-wasm-`)}/`).path);
   files.push(`${set.dir}frame-640x480.png`);
+  files.push(`${ROOT}tests/badinput/low-contrast.png`);  // soft-edged ink 40 levels from the paper
   const r = spawnSync(CLI, ['read', '--json', '--model', MODEL, ...files], { encoding: 'utf8', cwd: ROOT });
   assert.equal(r.status, 0, r.stderr);
   cli = new Map(r.stdout.trim().split('\n').map((l) => JSON.parse(l)).map(({ file, ...rest }) => [file, rest]));

@@ -1,0 +1,87 @@
+#include "number_set.h"
+
+#include <cstdio>
+#include <cstdlib>
+
+#include "image.h"
+#include "test_support.h"
+
+namespace ink_test {
+namespace {
+
+std::string string_field(const std::string& json, const char* name) {
+  const std::string key = std::string("\"") + name + "\":\"";
+  size_t b = json.find(key);
+  if (b == std::string::npos) return "";
+  b += key.size();
+  return json.substr(b, json.find('"', b) - b);
+}
+
+ink_status classify(void* context, const float* in, int n, float* probs) {
+  return static_cast<ink::Network*>(context)->forward(in, n, probs, INK_BACKEND_OPTIMIZED);
+}
+
+}  // namespace
+
+bool read_number_set(const std::string& dir, std::vector<NumberSetImage>* out) {
+  std::vector<uint8_t> bytes;
+  if (!read_file(dir + "/set.json", &bytes)) return false;
+  const std::string json(bytes.begin(), bytes.end());
+  out->clear();
+  const std::string start = "{\"file\":\"";
+  for (size_t pos = json.find(start); pos != std::string::npos;) {
+    const size_t next = json.find(start, pos + 1);
+    const std::string one =
+        json.substr(pos, next == std::string::npos ? std::string::npos : next - pos);
+    NumberSetImage im;
+    im.file = string_field(one, "file");
+    im.number = string_field(one, "number");
+    im.subset = string_field(one, "subset");
+    const size_t b = one.find("\"boxes\":[");
+    const size_t end = b == std::string::npos ? b : one.find("]]", b);
+    for (size_t q = b == std::string::npos ? b : one.find('[', b + 9);
+         q != std::string::npos && q < end; q = one.find('[', q + 1)) {
+      std::array<int, 4> box;
+      if (std::sscanf(one.c_str() + q, "[%d,%d,%d,%d]", &box[0], &box[1], &box[2], &box[3]) == 4) {
+        im.boxes.push_back(box);
+      }
+    }
+    const size_t m = one.find("\"mnist_index\":[");
+    if (m != std::string::npos) {
+      const char* p = one.c_str() + m + 15;
+      while (*p && *p != ']') {
+        char* e = nullptr;
+        const long v = std::strtol(p, &e, 10);
+        if (e == p) break;
+        im.mnist_index.push_back(int(v));
+        p = *e == ',' ? e + 1 : e;
+      }
+    }
+    out->push_back(im);
+    pos = next;
+  }
+  return true;
+}
+
+bool NumberReader::load(const std::string& model_path) {
+  std::vector<uint8_t> bytes;
+  if (!read_file(model_path, &bytes) ||
+      ink::parse_model(bytes.data(), bytes.size(), &model_) != INK_OK ||
+      net_.init(model_) != INK_OK) {
+    return false;
+  }
+  classifier_.classify = classify;
+  classifier_.context = &net_;
+  classifier_.num_classes = net_.num_classes();
+  return true;
+}
+
+bool NumberReader::read(const std::string& path, ink::NumberRead* read, ink::SegmentDebug* debug) {
+  std::vector<uint8_t> bytes;
+  ink::DecodedImage img;
+  return read_file(path, &bytes) && ink::decode_image(bytes.data(), bytes.size(), &img) == INK_OK &&
+         ink::read_number(img.rgba.data(), img.width, img.height, img.width * 4, INK_PIXELS_RGBA,
+                          classifier_, read, debug) == INK_OK;
+}
+
+}  // namespace ink_test

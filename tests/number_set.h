@@ -1,0 +1,43 @@
+// The evaluation set of number reading (tests/make_number_set.cpp) for the
+// tools that study it (fit_split.cpp, number_errors.cpp): its set.json, and
+// the shipped pipeline reading its images.
+#ifndef INK_TESTS_NUMBER_SET_H_
+#define INK_TESTS_NUMBER_SET_H_
+
+#include <array>
+#include <string>
+#include <vector>
+
+#include "model.h"
+#include "network.h"
+#include "segment.h"
+
+namespace ink_test {
+
+struct NumberSetImage {
+  std::string file, number, subset;
+  std::vector<std::array<int, 4>> boxes;  // each digit's ink box: x, y, w, h (source pixels)
+  std::vector<int> mnist_index;           // each digit's index in t10k (empty in older sets)
+};
+
+/// Reads DIR/set.json (only the fields above, without a JSON library).
+bool read_number_set(const std::string& dir, std::vector<NumberSetImage>* out);
+
+/// A model loaded once, and read_number() on image files with it.
+class NumberReader {
+ public:
+  bool load(const std::string& model_path);
+  /// Decodes the file and reads it; false on any failure (ink_last_error()).
+  bool read(const std::string& path, ink::NumberRead* read, ink::SegmentDebug* debug);
+  ink::Network& network() { return net_; }
+  int num_classes() const { return classifier_.num_classes; }
+
+ private:
+  ink::Model model_;
+  ink::Network net_;
+  ink::Classifier classifier_;
+};
+
+}  // namespace ink_test
+
+#endif  // INK_TESTS_NUMBER_SET_H_
