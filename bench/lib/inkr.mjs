@@ -28,8 +28,9 @@ function crc32(bytes) {
 /**
  * Parses a blob into { input: {h, w, c}, layers: [{type, outChannels, kernel,
  * stride, pad, eps, tensors: [index...]}], tensors: [{name, shape, data:
- * Float32Array}], labels, metadata }. int8 tensors come back dequantized
- * (q * scale as an f32 product, like the C++ reader).
+ * Float32Array}], labels, metadata }. int8 and q4 tensors come back
+ * dequantized (q * scale or codebook[k] * scale as an f32 product, like the
+ * C++ reader).
  */
 export function parseInkr(bytes) {
   const u8 = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
@@ -37,7 +38,7 @@ export function parseInkr(bytes) {
   const u32 = (o) => dv.getUint32(o, true);
   const magic = String.fromCharCode(...u8.subarray(0, 4));
   if (magic !== 'INKR') throw new Error(`bad magic '${magic}', expected 'INKR'`);
-  if (u32(4) !== 1) throw new Error(`model format version ${u32(4)}, this reader knows 1`);
+  if (u32(4) !== 1 && u32(4) !== 2) throw new Error(`model format version ${u32(4)}, this reader knows 1 and 2`);
   if (u32(8) !== u8.byteLength) throw new Error(`size: header says ${u32(8)}, got ${u8.byteLength}`);
   const crc = crc32(u8.subarray(0, u8.byteLength - 4));
   if (crc !== u32(u8.byteLength - 4)) throw new Error('CRC32 mismatch: the file is corrupt');
@@ -73,14 +74,26 @@ export function parseInkr(bytes) {
     const data = new Float32Array(n);
     if (dtype === 0) {
       for (let k = 0; k < n; k++) data[k] = dv.getFloat32(start + 4 * k, true);
-    } else {
+    } else if (dtype === 1) {
       const per = n / shape[0];
       for (let k = 0; k < n; k++) {
         const scale = dv.getFloat32(start + 4 * Math.floor(k / per), true);
         data[k] = Math.fround(dv.getInt8(start + 4 * shape[0] + k) * scale);
       }
+    } else if (dtype === 2) {
+      // q4: scales, a 16-value codebook, then 4-bit codes (low nibble first).
+      const per = n / shape[0];
+      const codebook = start + 4 * shape[0];
+      const codes = codebook + 64;
+      for (let k = 0; k < n; k++) {
+        const scale = dv.getFloat32(start + 4 * Math.floor(k / per), true);
+        const code = (u8[codes + (k >> 1)] >> (4 * (k & 1))) & 15;
+        data[k] = Math.fround(dv.getFloat32(codebook + 4 * code, true) * scale);
+      }
+    } else {
+      throw new Error(`tensor ${i} '${name}': unknown dtype ${dtype}`);
     }
-    tensors.push({ name, dtype: dtype === 0 ? 'f32' : 'int8', shape, data });
+    tensors.push({ name, dtype: ['f32', 'int8', 'q4'][dtype], shape, data });
   }
   const labels = [];
   let p = labelsOff;
