@@ -576,20 +576,6 @@ TEST_CASE("export folds batch-norm and the core computes what the trainer did", 
 
 // ============================================================ training runs
 
-namespace {
-
-Dataset subset(const Dataset& d, int lo, int hi) {
-  Dataset s;
-  s.n = hi - lo;
-  s.h = d.h;
-  s.w = d.w;
-  s.pixels.assign(d.pixels.begin() + size_t(lo) * 784, d.pixels.begin() + size_t(hi) * 784);
-  s.labels.assign(d.labels.begin() + lo, d.labels.begin() + hi);
-  return s;
-}
-
-}  // namespace
-
 TEST_CASE("training is deterministic for a seed and thread count", "[trainer]") {
   // Synthetic data: no files needed.
   Dataset d;
@@ -613,7 +599,7 @@ TEST_CASE("training is deterministic for a seed and thread count", "[trainer]") 
     REQUIRE(net.init(specs, ink::Shape{28, 28, 1}, 10, &err));
     net.set_threads(2);
     net.init_params(1);
-    fit(&net, d, subset(d, 0, 64), fc);
+    fit(&net, d, slice_dataset(d, 0, 64), fc);
     if (run == 0)
       first = net.params;
     else
@@ -644,7 +630,8 @@ TEST_CASE("20 fixed-seed training steps give the expected losses", "[trainer][mn
   fc.optim.warmup = 0.2f;
   fc.verbose = false;
   fc.bn_recal = 0;
-  const FitResult r = fit(&net, subset(train, 0, 5000), subset(train, 59000, 60000), fc);
+  const FitResult r =
+      fit(&net, slice_dataset(train, 0, 5000), slice_dataset(train, 59000, 60000), fc);
   // Recorded with the AVX2+FMA GEMM and 2 threads (the same list came out
   // with 1 thread and with --generic-gemm to 1e-5); other paths round
   // differently, hence the tolerance (llm.c's test_gpt2 uses 1e-2). The same
@@ -685,9 +672,9 @@ TEST_CASE("smoke: 1 epoch on 5,000 MNIST images reaches 95% validation accuracy"
   fc.augment = false;  // this checks the machinery; augmentation needs epochs
   fc.bn_recal = 5000;
   const auto t0 = std::chrono::steady_clock::now();
-  const FitResult r = fit(&net, subset(all, 0, 5000), subset(all, 55000, 60000), fc);
+  const FitResult r = fit(&net, slice_dataset(all, 0, 5000), slice_dataset(all, 55000, 60000), fc);
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  const std::vector<float> p = predict(&net, subset(all, 55000, 60000), 0, 5000);
+  const std::vector<float> p = predict(&net, slice_dataset(all, 55000, 60000), 0, 5000);
   const Metrics m = compute_metrics(p.data(), all.labels.data() + 55000, 5000, 10);
   INFO("validation accuracy " << 100 * m.accuracy << "% in " << secs << " s");
   CHECK(m.accuracy >= 0.95);

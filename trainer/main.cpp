@@ -244,16 +244,6 @@ std::vector<float> core_predict(const ink::Model& model, const Dataset& d, int t
   return probs;
 }
 
-Dataset slice(const Dataset& d, int lo, int hi) {
-  Dataset s;
-  s.n = hi - lo;
-  s.h = d.h;
-  s.w = d.w;
-  s.pixels.assign(d.pixels.begin() + size_t(lo) * 784, d.pixels.begin() + size_t(hi) * 784);
-  s.labels.assign(d.labels.begin() + lo, d.labels.begin() + hi);
-  return s;
-}
-
 std::vector<uint8_t> serialize_or_die(const ink::Model& m) {
   std::vector<uint8_t> blob;
   if (ink::serialize_model(m, &blob) != INK_OK)
@@ -634,8 +624,8 @@ int cmd_fit(int argc, char** argv) {
     FAIL("--val must be smaller than the training file", "--val %d with %d images", val_n, full.n);
   const int train_n = std::min(int(a.num("limit", full.n)), full.n - val_n);
   if (train_n < 1) FAIL("--limit must be >= 1", "--limit %d", train_n);
-  const Dataset val = slice(full, full.n - val_n, full.n);
-  const Dataset train = slice(full, 0, train_n);
+  const Dataset val = slice_dataset(full, full.n - val_n, full.n);
+  const Dataset train = slice_dataset(full, 0, train_n);
   const int C = std::max(full.num_classes(), 2);
   const std::vector<std::string> labels = parse_labels(a.str("labels"), C);
 
@@ -939,7 +929,7 @@ int cmd_quantize(int argc, char** argv) {
   const int val_n = int(a.num("val", 5000));
   if (val_n < 1 || val_n >= full.n)
     FAIL("--val must be smaller than the training file", "--val %d with %d images", val_n, full.n);
-  const Dataset val = slice(full, full.n - val_n, full.n);
+  const Dataset val = slice_dataset(full, full.n - val_n, full.n);
   Dataset test;
   if (!a.has("no-test")) test = load_or_die(data_dir, "t10k");
   const Dataset* test_set = a.has("no-test") ? nullptr : &test;

@@ -109,6 +109,18 @@ int Dataset::num_classes() const {
   return m + 1;
 }
 
+Dataset slice_dataset(const Dataset& d, int lo, int hi) {
+  Dataset s;
+  s.n = hi - lo;
+  s.h = d.h;
+  s.w = d.w;
+  const size_t image = size_t(d.h) * size_t(d.w);
+  s.pixels.assign(d.pixels.begin() + long(size_t(lo) * image),
+                  d.pixels.begin() + long(size_t(hi) * image));
+  s.labels.assign(d.labels.begin() + lo, d.labels.begin() + hi);
+  return s;
+}
+
 bool read_idx_images(const std::string& path, Dataset* out, std::string* error) {
   std::vector<uint8_t> b;
   std::vector<uint32_t> dims;

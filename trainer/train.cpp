@@ -345,6 +345,17 @@ static bool parse_ints(const std::string& tok, size_t from, int* v, int max_n, i
   return i == tok.size();
 }
 
+// Layers without parameters and their token in an architecture string.
+struct PlainLayer {
+  Op op;
+  const char* token;
+};
+constexpr PlainLayer kPlainLayers[] = {{Op::kBatchNorm, "bn"},
+                                       {Op::kRelu, "relu"},
+                                       {Op::kGap, "gap"},
+                                       {Op::kFlatten, "flatten"},
+                                       {Op::kSoftmax, "softmax"}};
+
 bool parse_arch(const std::string& text, std::vector<LayerSpec>* out, std::string* error) {
   out->clear();
   std::string clean;
@@ -393,18 +404,14 @@ bool parse_arch(const std::string& text, std::vector<LayerSpec>* out, std::strin
       const std::string num = colon == std::string::npos ? "" : tok.substr(colon + 1);
       s.p = std::strtof(num.c_str(), &e);
       ok = !num.empty() && e && *e == 0 && s.p >= 0.0f && s.p < 1.0f;
-    } else if (tok == "bn") {
-      s.op = Op::kBatchNorm;
-    } else if (tok == "relu") {
-      s.op = Op::kRelu;
-    } else if (tok == "gap") {
-      s.op = Op::kGap;
-    } else if (tok == "flatten") {
-      s.op = Op::kFlatten;
-    } else if (tok == "softmax") {
-      s.op = Op::kSoftmax;
     } else {
       ok = false;
+      for (const PlainLayer& p : kPlainLayers) {
+        if (tok == p.token) {
+          s.op = p.op;
+          ok = true;
+        }
+      }
     }
     if (!ok) {
       *error = "bad layer '" + tok +
@@ -440,19 +447,13 @@ std::string arch_to_string(const std::vector<LayerSpec>& layers) {
         std::snprintf(buf, sizeof buf, "dropout:%g", double(l.p));
         break;
       case Op::kBatchNorm:
-        std::snprintf(buf, sizeof buf, "bn");
-        break;
       case Op::kRelu:
-        std::snprintf(buf, sizeof buf, "relu");
-        break;
       case Op::kGap:
-        std::snprintf(buf, sizeof buf, "gap");
-        break;
       case Op::kFlatten:
-        std::snprintf(buf, sizeof buf, "flatten");
-        break;
       case Op::kSoftmax:
-        std::snprintf(buf, sizeof buf, "softmax");
+        for (const PlainLayer& p : kPlainLayers) {
+          if (p.op == l.op) std::snprintf(buf, sizeof buf, "%s", p.token);
+        }
         break;
     }
     s += buf;

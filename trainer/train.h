@@ -254,6 +254,8 @@ bool read_idx_labels(const std::string& path, std::vector<uint8_t>* out, std::st
 /// {split}-labels-idx1-ubyte, with '.' for the last '-' also accepted and an
 /// optional ".gz". Checks that counts agree and images are 28 x 28.
 bool load_split(const std::string& dir, const std::string& split, Dataset* out, std::string* error);
+/// Images [lo, hi) of d (0 <= lo <= hi <= d.n), with their labels.
+Dataset slice_dataset(const Dataset& d, int lo, int hi);
 /// Pixels n (h*w bytes) scaled to floats in [0, 1].
 void to_float(float* out, const uint8_t* pixels, int count);
 
