@@ -39,11 +39,17 @@
 // 7. order_boxes: lines by chaining boxes left to right on vertical overlap
 //    (tolerates slanted lines), lines top to bottom.
 // 8. Per piece (only its own pixels, contrast-stretched: normalize_crop, then
-//    preprocess.h normalize_digit). Pieces wide for a digit, or moderately
-//    wide and unsure, get cut candidates (projection minima, top and bottom
-//    contour valleys, then every 1/12 of the width), each cut a minimum-ink
-//    path (cut_path) that may wander h/5 either side to follow a slanted gap;
-//    all pieces and candidate halves of a round are classified in one batch;
+//    preprocess.h normalize_digit), classified in one batch together with
+//    the union of each neighbouring pair on a line that could be one digit
+//    (boxes at most 0.35 H apart, union at most 1.3 H wide). A pair is
+//    joined (a broken digit) when the union reads clearly and either as the
+//    larger piece, the smaller being a fragment (shorter than 0.75 H), or,
+//    for boxes nearly touching, as another digit (a 4's two strokes read
+//    "11"). Then pieces wide for a digit, or moderately wide and unsure,
+//    get cut candidates (projection minima, top and bottom contour valleys,
+//    then every 1/12 of the width), each cut a minimum-ink path (cut_path)
+//    that may wander h/5 either side to follow a slanted gap; the candidate
+//    halves of a round are classified in one batch;
 //    a fitted linear rule weighs the evidence (aspect, width against the
 //    line's typical digit width, confidence of the whole and of the surest
 //    cut's halves, their margins over the second label, whether the cut
