@@ -1184,10 +1184,10 @@ constexpr double kRetryAspect = 0.5, kRetryWidth = 0.9, kRetryConfidence = 0.95;
 // Fitted by tests/fit_split.cpp (see there) on a set generated with
 // `inkread-number-set --seed 3 --plain 1500 --touching 1500`: neither the
 // reported set (seed 1) nor those the pipeline was tuned on (seeds 2, 4).
-constexpr double kSplitWeights[kSplitFeatures] = {-1.520, 5.594,  0.387,  0.267,  1.234,
-                                                  -0.990, 0.704,  -0.144, 0.261,  -2.578,
-                                                  -1.259, -1.088, 0.150,  -2.200, 0.813};
-constexpr double kSplitBias = -4.394;
+constexpr double kSplitWeights[kSplitFeatures] = {-2.288, 4.930,  0.389,  0.262,  1.254,  0.677,
+                                                  1.286,  0.097,  -0.174, -2.302, -1.642, -0.895,
+                                                  0.200,  -2.200, 0.615,  8.754,  -3.323};
+constexpr double kSplitBias = -10.355;
 constexpr int kMaxCuts = 16;
 constexpr int kMaxRounds = 4;
 // A cut path may wander h / kReachDiv columns either side of its candidate
@@ -1344,6 +1344,8 @@ void split_features(const SplitTrial& t, double f[kSplitFeatures]) {
   f[12] = t.width_ratio * f[7];
   f[13] = t.whole_margin;
   f[14] = t.cut_margin;
+  f[15] = t.short_half;
+  f[16] = t.ink_share;
 }
 
 ink_status read_number(const uint8_t* pixels, int width, int height, int stride,
@@ -1658,6 +1660,9 @@ ink_status read_number(const uint8_t* pixels, int width, int height, int stride,
           st.any_cut = score;
           st.cut_margin = std::min(margin(bl), margin(br));
           st.narrow_half = std::min(l.box.w, rp.box.w) / whole.digit_width;
+          st.short_half = double(std::min(l.box.h, rp.box.h)) / whole.box.h;
+          const int il = ink_count(l), ir = ink_count(rp);
+          st.ink_share = double(std::min(il, ir)) / std::max(1, il + ir);
           st.weaker_half = std::min(pl, pr);
           st.crossings = l.crossings;
           st.hole_rows = l.hole_rows;
