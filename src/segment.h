@@ -39,17 +39,23 @@
 // 7. order_boxes: lines by chaining boxes left to right on vertical overlap
 //    (tolerates slanted lines), lines top to bottom.
 // 8. Per piece (only its own pixels, contrast-stretched: normalize_crop, then
-//    preprocess.h normalize_digit). Pieces wide for a digit, or moderately
-//    wide and unsure, get cut candidates (projection minima, top and bottom
-//    contour valleys, then every 1/12 of the width), each cut a minimum-ink
-//    path (cut_path) that may wander h/5 either side to follow a slanted gap;
-//    all pieces and candidate halves of a round are classified in one batch;
-//    a fitted linear rule weighs the evidence (aspect, width against the
-//    line's typical digit width, confidence of the whole and of the surest
-//    cut's halves, their margins over the second label, whether the cut
-//    crosses one stroke or two, runs through a loop or leaves a "1") and
-//    cuts or not; halves may be cut again (three touching digits), up to 4
-//    rounds.
+//    preprocess.h normalize_digit), classified in one batch together with
+//    the union of each neighbouring pair on a line that could be one digit
+//    (boxes at most 0.35 H apart, union at most 1.3 H wide). A pair is
+//    joined (a broken digit) when the union reads clearly and either as the
+//    larger piece, the smaller being a fragment (shorter than 0.75 H), or,
+//    for boxes nearly touching, as another digit (a 4's two strokes read
+//    "11"). Then pieces wide for a digit, or moderately wide and unsure,
+//    get cut candidates (projection minima, top and bottom contour valleys,
+//    then every 1/12 of the width), each cut a minimum-ink path (cut_path)
+//    that may wander h/5 either side to follow a slanted gap; the candidate
+//    halves of a round are classified in one batch; a fitted linear rule
+//    weighs the evidence (aspect, width against the line's typical digit
+//    width, confidence of the whole and of the surest cut's halves, their
+//    margins over the second label, whether the cut crosses one stroke or
+//    two, runs through a loop, leaves a "1" or a half much shorter than the
+//    piece) and cuts or not; halves may be cut again (three touching
+//    digits), up to 4 rounds.
 //
 // Limits: at most INK_MAX_DIGITS digits are read, the first in reading
 // order; more are counted in NumberRead::truncated. Sizes below are in
@@ -223,6 +229,8 @@ struct SplitTrial {
   bool one_one = false;     // exactly one half of the surest cut reads as "1"
   double whole_margin = 0;  // log(p1 / p2) of the whole
   double cut_margin = 0;    // the surest cut's smaller log(p1 / p2) of its halves
+  double short_half = 0;    // the surest cut's shorter half's height / the piece's
+  double ink_share = 0;     // the surest cut's half with less ink: its share of the ink
   bool split = false;
 };
 
@@ -230,10 +238,13 @@ struct SplitTrial {
 /// surest cut's, the surest single-stroke cut's and the whole's confidence
 /// (clamped to 0.01..0.99), narrower half, class aspect, log-odds of the
 /// weaker half, crossings beyond one, both halves "1", rows in a hole,
-/// exactly one half "1", width ratio times the weaker half's log-odds, and
-/// the whole's and the cut's margins. A cut is made when the weighted sum
-/// plus a bias (kSplitWeights, kSplitBias in segment.cpp) is positive.
-constexpr int kSplitFeatures = 15;
+/// exactly one half "1", width ratio times the weaker half's log-odds, the
+/// whole's and the cut's margins, the shorter half's height over the
+/// piece's (two touching digits leave two halves about as tall as the
+/// piece; a cut through one digit often a short stub) and the smaller
+/// half's share of the ink. A cut is made when the weighted sum plus a bias
+/// (kSplitWeights, kSplitBias in segment.cpp) is positive.
+constexpr int kSplitFeatures = 17;
 void split_features(const SplitTrial& t, double f[kSplitFeatures]);
 
 /// Intermediate results, for tests and the debug view.

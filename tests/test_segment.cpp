@@ -176,6 +176,17 @@ bool near_box(const ink::Box& b, float x, float y, float w, float h, float tol) 
          std::abs(b.x1() - (x + w)) <= tol && std::abs(b.y1() - (y + h)) <= tol;
 }
 
+// The read of img is `text`, and its digit i, made of several groups, is
+// the digit placed at p.
+void check_read_merged(const Bytes& img, int W, int H, const std::string& text, size_t i,
+                       const Placed& p) {
+  ink::NumberRead r = read(img, W, H);
+  CHECK(text_of(r) == text);
+  REQUIRE(r.digits.size() == text.size());
+  CHECK(r.digits[i].flags == INK_DIGIT_MERGED);
+  CHECK(near_box(r.digits[i].box, p.x, p.y, p.w, p.h, 6));
+}
+
 }  // namespace
 
 TEST_CASE("the template classifier recognizes clean renders (test scaffolding)") {
@@ -346,11 +357,35 @@ TEST_CASE("group_components: a 5's detached bar merges with its body; neighbours
   }
   CHECK(digit_comps == 4);  // bar, body, 1, 3
   REQUIRE(s.groups.size() == 3);
-  ink::NumberRead r = read(img, W, H);
-  CHECK(text_of(r) == "513");
-  REQUIRE(r.digits.size() == 3);
-  CHECK(r.digits[0].flags == INK_DIGIT_MERGED);
-  CHECK(near_box(r.digits[0].box, five.x, five.y, five.w, five.h, 6));
+  check_read_merged(img, W, H, "513", 0, five);
+}
+
+TEST_CASE("read_number: a digit broken in two is joined; close neighbours are not") {
+  const int W = 360, H = 120;
+  std::vector<Placed> ds = row_of({3, 4, 8}, 30, 20, 80, 40);
+  Bytes img = render_string(W, H, ds, 4.0f);
+  // A gap through the 4's bar, left of its stem: the diagonal with the left
+  // of the bar and the stem with the rest are two groups, far apart in
+  // height, neither overlapping the other.
+  const Placed& four = ds[1];
+  for (int y = 0; y < H; ++y) {
+    for (int x = int(four.x + 0.5f * four.w); x < int(four.x + 0.5f * four.w) + 4; ++x)
+      img[size_t(y) * W + x] = 255;
+  }
+  ink::SegmentDebug s;
+  REQUIRE(ink::segment(img.data(), W, H, W, INK_PIXELS_GRAY, &s) == INK_OK);
+  CHECK(s.groups.size() == 4);
+  check_read_merged(img, W, H, "348", 1, four);
+
+  // Whole digits a twelfth of their height apart stay apart.
+  for (const std::vector<int>& digits :
+       std::vector<std::vector<int>>{{1, 7, 4}, {4, 1, 1}, {7, 1, 0}}) {
+    const Bytes close = render_string(W, H, row_of(digits, 30, 20, 80, 7), 4.0f);
+    ink::NumberRead rc = read(close, W, H);
+    std::string want;
+    for (int d : digits) want += char('0' + d);
+    CHECK(text_of(rc) == want);
+  }
 }
 
 TEST_CASE("cut_candidates and cut_path: a touching pair has a cut at the contact") {
