@@ -54,8 +54,8 @@
 //    width, confidence of the whole and of the surest cut's halves, their
 //    margins over the second label, whether the cut crosses one stroke or
 //    two, runs through a loop, leaves a "1" or a half much shorter than the
-//    piece) and cuts or not; halves may be cut again (three touching
-//    digits), up to 4 rounds.
+//    piece, width over H, one half read as the whole) and cuts or not;
+//    halves may be cut again (three touching digits), up to 4 rounds.
 //
 // Limits: at most INK_MAX_DIGITS digits are read, the first in reading
 // order; more are counted in NumberRead::truncated. Sizes below are in
@@ -231,6 +231,8 @@ struct SplitTrial {
   double cut_margin = 0;    // the surest cut's smaller log(p1 / p2) of its halves
   double short_half = 0;    // the surest cut's shorter half's height / the piece's
   double ink_share = 0;     // the surest cut's half with less ink: its share of the ink
+  double width_h = 0;       // w / H (aspect divides by max(h, 0.8 H))
+  bool same_half = false;   // exactly one half of the surest cut reads as the whole does
   bool split = false;
 };
 
@@ -241,10 +243,13 @@ struct SplitTrial {
 /// exactly one half "1", width ratio times the weaker half's log-odds, the
 /// whole's and the cut's margins, the shorter half's height over the
 /// piece's (two touching digits leave two halves about as tall as the
-/// piece; a cut through one digit often a short stub) and the smaller
-/// half's share of the ink. A cut is made when the weighted sum plus a bias
+/// piece; a cut through one digit often a short stub), the smaller half's
+/// share of the ink, the width over the typical digit height H (a piece
+/// taller than its neighbours is not wide for its aspect alone), and
+/// exactly one half read as the whole is ("41" read as a 4: one half is the
+/// 4, the other a 1). A cut is made when the weighted sum plus a bias
 /// (kSplitWeights, kSplitBias in segment.cpp) is positive.
-constexpr int kSplitFeatures = 17;
+constexpr int kSplitFeatures = 19;
 void split_features(const SplitTrial& t, double f[kSplitFeatures]);
 
 /// Intermediate results, for tests and the debug view.

@@ -486,6 +486,45 @@ TEST_CASE("read_number: touching digits are split where the classifier is surest
   }
 }
 
+TEST_CASE("read_number: with the trained model, touching pairs are cut, wide single digits not") {
+  // The cut rule is fitted to the CNN's confidences, so this needs the model.
+  ink::Network* net = trained_network();
+  if (!net) {
+    WARN("models/mnist.inkr not found: cut decisions with the trained model not checked");
+    return;
+  }
+  ink::Classifier cnn;
+  cnn.classify = network_classify;
+  cnn.context = net;
+  cnn.num_classes = 10;
+  const int W = 320, H = 120;
+  // Two digits 0.6 h wide whose boxes overlap by 4 px: one piece about 1.1 h wide.
+  for (const std::array<int, 2>& pair :
+       std::vector<std::array<int, 2>>{{2, 3}, {8, 4}, {7, 5}, {2, 9}, {6, 8}}) {
+    Bytes img = render_string(
+        W, H, {{pair[0], 30, 20, 48, 80}, {pair[1], 74, 20, 48, 80}, {7, 170, 20, 48, 80}}, 4.0f);
+    ink::SegmentDebug s;
+    ink::NumberRead r = read_with(cnn, img, W, H, INK_PIXELS_GRAY, &s);
+    const std::string want = {char('0' + pair[0]), char('0' + pair[1]), '7'};
+    INFO("pair " << want.substr(0, 2) << ", read " << text_of(r));
+    CHECK(s.groups.size() == 2);
+    CHECK(text_of(r) == want);
+    REQUIRE(s.trials.size() >= 1);
+    CHECK(s.trials[0].split);
+  }
+  // A 0 and a 2 with a long base, 1.4 times as wide as tall: tried, kept whole.
+  for (int digit : {0, 2}) {
+    Bytes img = render_string(W, H, {{digit, 40, 20, 110, 80}, {7, 200, 20, 48, 80}}, 4.0f);
+    ink::SegmentDebug s;
+    ink::NumberRead r = read_with(cnn, img, W, H, INK_PIXELS_GRAY, &s);
+    INFO("wide " << digit << ", read " << text_of(r));
+    CHECK(text_of(r) == std::string{char('0' + digit), '7'});
+    REQUIRE(s.trials.size() >= 1);
+    CHECK(s.trials[0].width_h > 1.0);
+    for (size_t i = 0; i < s.trials.size(); ++i) CHECK_FALSE(s.trials[i].split);
+  }
+}
+
 TEST_CASE("read_number: a cut through a loop is seen as one, and a wide 0 stays whole") {
   const int W = 240, H = 120;
   Bytes img = render_string(W, H, {{0, 40, 20, 96, 80}, {7, 170, 20, 48, 80}}, 4.0f);
