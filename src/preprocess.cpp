@@ -249,6 +249,22 @@ ink_status to_gray_image(const uint8_t* pixels, int width, int height, int strid
   return INK_OK;
 }
 
+bool border_is_dark(const uint8_t* gray, int width, int height, int threshold) {
+  size_t light = 0, dark = 0;
+  auto vote = [&](int x, int y) {
+    (gray[size_t(y) * size_t(width) + size_t(x)] > threshold ? light : dark)++;
+  };
+  for (int x = 0; x < width; ++x) {
+    vote(x, 0);
+    if (height > 1) vote(x, height - 1);
+  }
+  for (int y = 1; y + 1 < height; ++y) {
+    vote(0, y);
+    if (width > 1) vote(width - 1, y);
+  }
+  return dark > light;
+}
+
 ink_status to_ink_image(const uint8_t* pixels, int width, int height, int stride,
                         ink_pixel_format format, InkImage* out) {
   INK_RETURN_IF_ERROR(check_pixels("to_ink_image", pixels, width, height, stride, format, out));
@@ -268,19 +284,7 @@ ink_status to_ink_image(const uint8_t* pixels, int width, int height, int stride
   // Polarity: the side of the Otsu threshold that most of the border is on is
   // the background. Dark background means light ink.
   const int t0 = otsu_threshold(hist);
-  size_t light = 0, dark = 0;
-  auto vote = [&](int x, int y) {
-    (gray[size_t(y) * size_t(width) + size_t(x)] > t0 ? light : dark)++;
-  };
-  for (int x = 0; x < width; ++x) {
-    vote(x, 0);
-    if (height > 1) vote(x, height - 1);
-  }
-  for (int y = 1; y + 1 < height; ++y) {
-    vote(0, y);
-    if (width > 1) vote(width - 1, y);
-  }
-  const bool inverted = dark > light;
+  const bool inverted = border_is_dark(gray, width, height, t0);
   out->inverted = inverted;
 
   // In "ink space" v (ink high): v = gray if inverted, else 255 - gray. The

@@ -71,6 +71,11 @@ ink_status to_gray_image(const uint8_t* pixels, int width, int height, int strid
 ink_status to_ink_image(const uint8_t* pixels, int width, int height, int stride,
                         ink_pixel_format format, InkImage* out);
 
+/// Polarity by the border: true when most border pixels of `gray` (width x
+/// height bytes, row-major, 0 = black) are at or below `threshold`, that is,
+/// the background is dark and the ink light.
+bool border_is_dark(const uint8_t* gray, int width, int height, int threshold);
+
 /// Otsu's threshold of a histogram of n 8-bit values: the t maximizing the
 /// between-class variance of {v <= t} and {v > t}. When a range of t ties
 /// (empty bins between two modes), the middle of the range. A histogram with

@@ -101,6 +101,21 @@ int overlap(int a0, int a1, int b0, int b1) {  // of [a0, a1) and [b0, b1)
   return hi > lo ? hi - lo : 0;
 }
 
+// Calls fn(x0, x1) for each run [x0, x1) of mask value 1 in a row of W pixels,
+// left to right. fn may overwrite the run's own pixels.
+template <typename Fn>
+inline void for_each_ink_run(const uint8_t* row, int W, Fn fn) {
+  for (int x = 0; x < W;) {
+    if (row[x] != 1) {
+      ++x;
+      continue;
+    }
+    const int x0 = x;
+    while (x < W && row[x] == 1) ++x;
+    fn(x0, x);
+  }
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------- step 1
@@ -347,18 +362,7 @@ ink_status remove_background(GrayImage* gray, InkImage* ink) {
   } else {
     uint32_t hist[256] = {0};
     for (size_t i = 0; i < n; ++i) hist[g[i]]++;
-    const int t0 = otsu_threshold(hist);
-    long long dark = 0, light = 0;
-    auto vote = [&](int x, int y) { (g[size_t(y) * size_t(W) + size_t(x)] > t0 ? light : dark)++; };
-    for (int x = 0; x < W; ++x) {
-      vote(x, 0);
-      if (H > 1) vote(x, H - 1);
-    }
-    for (int y = 1; y + 1 < H; ++y) {
-      vote(0, y);
-      if (W > 1) vote(W - 1, y);
-    }
-    inverted = dark > light;
+    inverted = border_is_dark(g, W, H, otsu_threshold(hist));
   }
   if (inverted) {
     for (size_t i = 0; i < n; ++i) g[i] = uint8_t(255 - g[i]);
@@ -515,13 +519,7 @@ ink_status label_components(const uint8_t* mask, int W, int H, Components* out) 
 
   size_t n_runs = 0;
   for (int y = 0; y < H; ++y) {
-    const uint8_t* row = mask + size_t(y) * size_t(W);
-    bool in = false;
-    for (int x = 0; x < W; ++x) {
-      bool on = row[x] == 1;
-      n_runs += on && !in;
-      in = on;
-    }
+    for_each_ink_run(mask + size_t(y) * size_t(W), W, [&](int, int) { ++n_runs; });
   }
   if (n_runs == 0) return INK_OK;
   if (n_runs > size_t(INT32_MAX)) {
@@ -531,22 +529,15 @@ ink_status label_components(const uint8_t* mask, int W, int H, Components* out) 
   Run* runs = out->runs.data();
   int32_t n = 0, prev_begin = 0, prev_end = 0;
   for (int y = 0; y < H; ++y) {
-    const uint8_t* row = mask + size_t(y) * size_t(W);
     const int32_t row_begin = n;
     int32_t k = prev_begin;
-    for (int x = 0; x < W;) {
-      if (row[x] != 1) {
-        ++x;
-        continue;
-      }
-      int x0 = x;
-      while (x < W && row[x] == 1) ++x;
-      runs[n] = Run{x0, x, y, n};
-      // 8-connected: a run above touches [x0 - 1, x] inclusive.
+    for_each_ink_run(mask + size_t(y) * size_t(W), W, [&](int x0, int x1) {
+      runs[n] = Run{x0, x1, y, n};
+      // 8-connected: a run above touches [x0 - 1, x1] inclusive.
       while (k < prev_end && runs[k].x1 < x0) ++k;
-      for (int32_t q = k; q < prev_end && runs[q].x0 <= x; ++q) unite_runs(runs, q, n);
+      for (int32_t q = k; q < prev_end && runs[q].x0 <= x1; ++q) unite_runs(runs, q, n);
       ++n;
-    }
+    });
     prev_begin = row_begin;
     prev_end = n;
   }
@@ -607,18 +598,12 @@ ink_status remove_ruled_lines(uint8_t* mask, int W, int H, int min_run, int max_
   bool any = false;
   for (int y = 0; y < H; ++y) {
     uint8_t* row = mask + size_t(y) * size_t(W);
-    for (int x = 0; x < W;) {
-      if (row[x] != 1) {
-        ++x;
-        continue;
-      }
-      int x0 = x;
-      while (x < W && row[x] == 1) ++x;
-      if (x - x0 >= min_run) {
-        std::memset(row + x0, kLine, size_t(x - x0));
+    for_each_ink_run(row, W, [&](int x0, int x1) {
+      if (x1 - x0 >= min_run) {
+        std::memset(row + x0, kLine, size_t(x1 - x0));
         any = true;
       }
-    }
+    });
   }
   if (!any) return INK_OK;
   // Per column, each stretch of line pixels with the ink directly above and
