@@ -288,19 +288,7 @@ class Recognizer {
    */
   async classifyPixels(image) {
     const engine = await this.#engine('classifyPixels', false);
-    const { width, height, data } = image ?? {};
-    if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
-      throw new TypeError('classifyPixels: expected { width, height, data } with positive sizes');
-    }
-    const bytes = toBytes(data, 'classifyPixels');
-    const pixels = width * height;
-    const format = bytes.byteLength === pixels ? PIXELS_GRAY : PIXELS_RGBA;
-    if (bytes.byteLength !== pixels * format) {
-      throw new TypeError(
-        `classifyPixels: ${width}x${height} needs ${pixels * 4} RGBA or ${pixels} gray bytes, ` +
-          `got ${bytes.byteLength}`,
-      );
-    }
+    const { width, height, bytes, format } = requirePixels(image, 'classifyPixels');
     return this.#withInput(engine, bytes, 'ink_classify_pixels', (M, handle, ptr, result) =>
       M._ink_classify_pixels(handle, ptr, width, height, width * format, format, result),
     );
@@ -325,10 +313,8 @@ class Recognizer {
    */
   async preprocessStages(image) {
     const { M } = await this.#engine('preprocessStages', false);
-    const pixels = asPixels(image, 'preprocessStages');
-    if (!pixels) throw new TypeError('preprocessStages: expected { width, height, data }');
+    const { width, height, bytes, format } = requirePixels(image, 'preprocessStages');
     const fn = 'ink_preprocess_stages';
-    const { width, height, bytes, format } = pixels;
     const count = width * height;
     const data = malloc(M, bytes.byteLength, fn);
     let gray = 0, ink = 0, out = 0;
@@ -566,6 +552,13 @@ function asPixels(input, fn) {
       `got ${bytes.byteLength}`);
   }
   return { width, height, bytes, format };
+}
+
+// Pixels for the calls that take nothing else.
+function requirePixels(input, fn) {
+  const pixels = asPixels(input, fn);
+  if (!pixels) throw new TypeError(`${fn}: expected { width, height, data } with positive sizes`);
+  return pixels;
 }
 
 function parseJson(text) {
