@@ -28,7 +28,10 @@
 //    digits next to dark ones).
 // 4. label_components: 8-connected runs, union-find, per-component box,
 //    area and contact with the image border.
-// 5. Typical digit height H (area-weighted median height); ruled lines: rows'
+// 5. Typical digit height H (area-weighted median height); objects lying
+//    along the image border for a third of their extent and at least 2 H
+//    long (a shadow's edge, a page's rim) are removed whole (mask 3), before
+//    ruled lines could cut their border rows off; ruled lines: rows'
 //    runs longer than 2.5 H are removed pixel by pixel, with their blurred
 //    edges, except where a stroke crosses them, then the image is relabelled;
 //    kinds (classify_components): line, border (large at the border, or cut
@@ -38,9 +41,13 @@
 //    groups shorter than 0.4 H (dots, dashes) become specks.
 // 7. order_boxes: lines by chaining boxes left to right on vertical overlap
 //    (tolerates slanted lines), lines top to bottom.
-// 8. Per piece (only its own pixels, contrast-stretched: normalize_crop, then
-//    preprocess.h normalize_digit), classified in one batch together with
-//    the union of each neighbouring pair on a line that could be one digit
+// 8. Per piece (its own pixels and a one-pixel ring of soft edge; what the
+//    classifier gets also grows up to 0.1 H into ink above the noise floor
+//    that is no component's, as in hysteresis thresholding: a pale stretch
+//    of stroke, a faint bridge of a broken digit; contrast-stretched:
+//    normalize_crop, then preprocess.h normalize_digit), classified in one
+//    batch together with the union of each neighbouring pair on a line that
+//    could be one digit
 //    (boxes at most 0.35 H apart, union at most 1.3 H wide). A pair is
 //    joined (a broken digit) when the union reads clearly and either as the
 //    larger piece, the smaller being a fragment (shorter than 0.75 H), or,
