@@ -14,6 +14,10 @@
 namespace ink {
 namespace {
 
+// Mask value of ink removed as no digit (a ruled line, an object along the
+// border): 1 is ink, 0 background (SegmentDebug::mask).
+constexpr uint8_t kMaskRemoved = 3;
+
 inline int clampi(int v, int lo, int hi) { return v < lo ? lo : v > hi ? hi : v; }
 
 // First-pass background cells: about 1/40 of the longer side (the second
@@ -594,7 +598,7 @@ ink_status remove_ruled_lines(uint8_t* mask, int W, int H, int min_run, int max_
     return set_error(INK_ERR_INVALID_ARGUMENT, "remove_ruled_lines: bad arguments");
   }
   *removed = 0;
-  constexpr uint8_t kLine = 2, kRemoved = 3;
+  constexpr uint8_t kLine = 2;
   bool any = false;
   for (int y = 0; y < H; ++y) {
     uint8_t* row = mask + size_t(y) * size_t(W);
@@ -629,7 +633,7 @@ ink_status remove_ruled_lines(uint8_t* mask, int W, int H, int min_run, int max_
         continue;
       }
       const int a = up > edge ? y0 : y0 - up, b = down > edge ? y : y + down;
-      for (int yy = a; yy < b; ++yy) at(x, yy) = kRemoved;
+      for (int yy = a; yy < b; ++yy) at(x, yy) = kMaskRemoved;
       count += b - a;
     }
   }
@@ -902,7 +906,7 @@ ink_status segment(const uint8_t* pixels, int width, int height, int stride,
       if (!k.border || !(along_top_bottom || along_sides)) continue;
       for (int32_t r = 0; r < k.num_runs; ++r) {
         const Run& run = c.runs[size_t(c.order[size_t(k.first_run + r)])];
-        std::memset(out->mask.data() + size_t(run.y) * size_t(W) + size_t(run.x0), 3,
+        std::memset(out->mask.data() + size_t(run.y) * size_t(W) + size_t(run.x0), kMaskRemoved,
                     size_t(run.x1 - run.x0));
       }
       erased = true;
