@@ -200,6 +200,13 @@ ink_status pnm_header(const uint8_t* b, size_t n, PnmHeader* h) {
     *field = v;
   }
   if (p >= n) return truncated(Format::kPnm, "the header is cut short");
+  // Checked here, before stb reads the header: stb parses each field into an
+  // int with no overflow check (a 40-digit maxval is undefined behaviour).
+  // Width and height are bounded by check_dims before stb runs.
+  if (h->maxval < 1 || h->maxval > 65535) {
+    return set_error(INK_ERR_BAD_IMAGE, "corrupt PNM image: maxval %lld is not in 1..65535",
+                     h->maxval);
+  }
   h->data_offset = p + 1;
   return INK_OK;
 }
@@ -399,16 +406,13 @@ ink_status check_gif_complete(const uint8_t* b, size_t n) {
   }
 }
 
-// PNM samples other than 8-bit 0..255, scaled to 0..255. stb_image 2.27
+// PNM samples other than 8-bit 0..255 (maxval 1..65535, checked by
+// pnm_header), scaled to 0..255. stb_image 2.27
 // neither scales maxval < 255 nor converts 16-bit PNM safely: with 4 output
 // channels it reads past its buffer (stbi__convert_16_to_8 after an 8-bit
 // channel conversion; seen with AddressSanitizer).
 ink_status decode_pnm(const uint8_t* b, const PnmHeader& h, int w, int ht, int channels,
                       DecodedImage* out) {
-  if (h.maxval < 1 || h.maxval > 65535) {
-    return set_error(INK_ERR_BAD_IMAGE, "corrupt PNM image: maxval %lld is not in 1..65535",
-                     h.maxval);
-  }
   const int bytes_per_sample = h.maxval > 255 ? 2 : 1;
   const uint32_t maxval = uint32_t(h.maxval);
   INK_RETURN_IF_ERROR(out->rgba.resize(size_t(w) * size_t(ht) * 4));

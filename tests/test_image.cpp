@@ -332,6 +332,16 @@ TEST_CASE("hand-made PGM and PPM decode", "[image]") {
     CHECK(decode(Bytes(s.begin(), s.end()), &img) == INK_ERR_UNSUPPORTED);
     CHECK(last_error().find("P2") != std::string::npos);
   }
+  SECTION("an absurd or zero maxval is refused before stb parses it (its int would overflow)") {
+    ink::DecodedImage img;
+    for (std::string s : {"P6\n6 1\n" + std::string(80, '9') + "\n", std::string("P5 1 1 0\n"),
+                          std::string("P5 1 1 65536\n")}) {
+      Bytes pnm(s.begin(), s.end());
+      pnm.insert(pnm.end(), 6, 0);
+      CHECK(decode(pnm, &img) == INK_ERR_BAD_IMAGE);
+      CHECK(last_error().find("maxval") != std::string::npos);
+    }
+  }
   SECTION("absurd dimensions are a limit, not an overflow") {
     std::string s = "P5\n99999999999999999999 1\n255\n";
     ink::DecodedImage img;
