@@ -29,24 +29,81 @@ constexpr int kCloseRadius = 2;
 // and noise would otherwise be amplified without bound.
 constexpr int kMinBackground = 40;
 
-// 1-D min or max filter of radius r over a grid row or column (n values,
-// `step` apart), out of place.
-void filter_line(const uint8_t* in, uint8_t* out, int n, int step, int r, bool take_max) {
-  for (int i = 0; i < n; ++i) {
-    int lo = i - r < 0 ? 0 : i - r, hi = i + r >= n ? n - 1 : i + r;
-    uint8_t v = in[lo * step];
-    for (int j = lo + 1; j <= hi; ++j) {
-      uint8_t u = in[j * step];
-      v = take_max ? (u > v ? u : v) : (u < v ? u : v);
+template <bool kMax>
+inline uint8_t pick(uint8_t a, uint8_t b) {
+  return kMax ? (a > b ? a : b) : (a < b ? a : b);
+}
+
+// Min or max filters of radius r, windows clipped at the ends, in O(1) per
+// value for any r (van Herk / Gil-Werman): over a line padded by r neutral
+// values on each side and cut into blocks of k = 2r + 1, the window
+// [i, i + k) is the suffix extreme of i's block joined with the prefix
+// extreme up to i + k - 1 in the next block.
+//
+// Along a row of n values, out of place. scratch: 3 * (n + 4r + 2) bytes.
+template <bool kMax>
+void filter_row(const uint8_t* in, uint8_t* out, int n, int r, uint8_t* scratch) {
+  const int k = 2 * r + 1, m = (n + 2 * r + k - 1) / k * k;
+  uint8_t *pad = scratch, *pre = scratch + m, *suf = scratch + 2 * m;
+  std::memset(pad, kMax ? 0 : 255, size_t(m));
+  std::memcpy(pad + r, in, size_t(n));
+  for (int b = 0; b < m; b += k) {
+    pre[b] = pad[b];
+    for (int i = b + 1; i < b + k; ++i) pre[i] = pick<kMax>(pre[i - 1], pad[i]);
+    suf[b + k - 1] = pad[b + k - 1];
+    for (int i = b + k - 2; i >= b; --i) suf[i] = pick<kMax>(suf[i + 1], pad[i]);
+  }
+  for (int i = 0; i < n; ++i) out[i] = pick<kMax>(suf[i], pre[i + k - 1]);
+}
+
+// Down the columns of a w x h image, out of place, a whole row at a time
+// (so the inner loops run along rows, contiguous and vectorizable).
+// scratch: 2 k w bytes (one block's suffixes, the next block's prefixes).
+template <bool kMax>
+void filter_columns(const uint8_t* in, uint8_t* out, int w, int h, int r, uint8_t* scratch) {
+  const int k = 2 * r + 1;
+  const size_t W = size_t(w);
+  uint8_t *suf = scratch, *pre = scratch + size_t(k) * W;
+  // Padded row j is input row j - r, or neutral outside the image.
+  auto fold = [&](uint8_t* dst, const uint8_t* acc, int j) {
+    const int y = j - r;
+    if (y < 0 || y >= h) {
+      if (acc != dst) std::memcpy(dst, acc, W);
+      return;
     }
-    out[i * step] = v;
+    const uint8_t* row = in + size_t(y) * W;
+    for (size_t x = 0; x < W; ++x) dst[x] = pick<kMax>(acc[x], row[x]);
+  };
+  for (int b = 0; b < h; b += k) {  // block [b, b + k) holds outputs b..b+k-1
+    // Suffixes of block b, from its last row back.
+    std::memset(suf + size_t(k - 1) * W, kMax ? 0 : 255, W);
+    fold(suf + size_t(k - 1) * W, suf + size_t(k - 1) * W, b + k - 1);
+    for (int i = k - 2; i >= 0; --i) fold(suf + size_t(i) * W, suf + size_t(i + 1) * W, b + i);
+    // Prefixes of block b + k, up to its row k - 2 (the last one needed).
+    std::memset(pre, kMax ? 0 : 255, W);
+    fold(pre, pre, b + k);
+    for (int i = 1; i < k - 1; ++i) fold(pre + size_t(i) * W, pre + size_t(i - 1) * W, b + k + i);
+    for (int i = 0; i < k && b + i < h; ++i) {
+      uint8_t* o = out + size_t(b + i) * W;
+      const uint8_t* s = suf + size_t(i) * W;
+      if (i == 0) {
+        std::memcpy(o, s, W);
+      } else {
+        const uint8_t* p = pre + size_t(i - 1) * W;
+        for (size_t x = 0; x < W; ++x) o[x] = pick<kMax>(s[x], p[x]);
+      }
+    }
   }
 }
 
-// Square min or max filter of radius r on a gw x gh grid, in place (tmp: gw * gh).
-void filter_grid(uint8_t* g, uint8_t* tmp, int gw, int gh, int r, bool take_max) {
-  for (int y = 0; y < gh; ++y) filter_line(g + y * gw, tmp + y * gw, gw, 1, r, take_max);
-  for (int x = 0; x < gw; ++x) filter_line(tmp + x, g + x, gh, gw, r, take_max);
+// Square min or max filter of radius r on a w x h image, in place (tmp:
+// w * h bytes, scratch: max(3 (w + 4r + 2), 2 (2r + 1) w) bytes).
+template <bool kMax>
+void filter_square(uint8_t* g, uint8_t* tmp, uint8_t* scratch, int w, int h, int r) {
+  for (int y = 0; y < h; ++y) {
+    filter_row<kMax>(g + size_t(y) * size_t(w), tmp + size_t(y) * size_t(w), w, r, scratch);
+  }
+  filter_columns<kMax>(tmp, g, w, h, r, scratch);
 }
 
 // Bilinear sampling positions: pixel i of n maps to cells i0, i1 of m with
@@ -224,14 +281,25 @@ ink_status cell_stats(const uint8_t* g, int W, int H, int cell, CellGrid* out) {
 // shadowed side (a false stroke along the edge).
 ink_status background_grid(const CellGrid& c, Buffer<uint8_t>* bg) {
   const size_t gn = size_t(c.gw) * size_t(c.gh);
-  Buffer<uint8_t> tmp;
-  INK_RETURN_IF_ERROR(tmp.resize(gn));
   INK_RETURN_IF_ERROR(bg->resize(gn));
   std::memcpy(bg->data(), c.max.data(), gn);
-  filter_grid(bg->data(), tmp.data(), c.gw, c.gh, kCloseRadius, true);
-  filter_grid(bg->data(), tmp.data(), c.gw, c.gh, kCloseRadius + 1, false);
-  return INK_OK;
+  return grayscale_closing(bg->data(), c.gw, c.gh, kCloseRadius, 1);
 }
+
+// Ink from paper: v = 255 (B - g) / B for background B and gray g, with B
+// floored at kMinBackground, in fixed point.
+struct InkScale {
+  uint32_t recip[256];
+  InkScale() {
+    for (int b = 0; b < 256; ++b) {
+      recip[b] = (255u << 16) / uint32_t(b < kMinBackground ? kMinBackground : b);
+    }
+  }
+  uint8_t operator()(uint32_t b, uint32_t g) const {
+    const uint32_t a = b > g ? ((b - g) * recip[b] + 32768u) >> 16 : 0;
+    return uint8_t(a > 255 ? 255 : a);
+  }
+};
 
 // v = 255 (B - g) / B, B bilinear between cell centers (fixed point), on
 // rows 0, step, 2 step... written one after another to v.
@@ -244,10 +312,7 @@ ink_status apply_background(const uint8_t* g, int W, int H, const uint8_t* bg, c
   INK_RETURN_IF_ERROR(row_bg.resize(size_t(c.gw)));
   make_lerp(lx.data(), W, c.gw, c.cell);
   make_lerp(ly.data(), H, c.gh, c.cell);
-  uint32_t recip[256];
-  for (int b = 0; b < 256; ++b) {
-    recip[b] = (255u << 16) / uint32_t(b < kMinBackground ? kMinBackground : b);
-  }
+  const InkScale scale;
   for (int y = 0; y < H; y += step) {
     const Lerp& l = ly[size_t(y)];
     const uint8_t* r0 = bg + size_t(l.i0) * size_t(c.gw);
@@ -263,8 +328,7 @@ ink_status apply_background(const uint8_t* g, int W, int H, const uint8_t* bg, c
       const uint32_t b = (row_bg[size_t(k.i0)] * uint32_t(256 - k.w) +
                           row_bg[size_t(k.i1)] * uint32_t(k.w) + 32768u) >>
                          16;
-      const uint32_t a = b > gr[x] ? ((b - gr[x]) * recip[b] + 32768u) >> 16 : 0;
-      o[x] = uint8_t(a > 255 ? 255 : a);
+      o[x] = scale(b, gr[x]);
     }
   }
   return INK_OK;
@@ -288,6 +352,21 @@ double stroke_width(const uint8_t* v, int W, int rows, int t) {
 }
 
 }  // namespace
+
+ink_status grayscale_closing(uint8_t* g, int w, int h, int r, int extra) {
+  if (g == nullptr || w <= 0 || h <= 0 || r < 0 || extra < 0) {
+    return set_error(INK_ERR_INVALID_ARGUMENT,
+                     "grayscale_closing: bad arguments (%dx%d, r %d, extra %d)", w, h, r, extra);
+  }
+  const size_t widest = size_t(r + extra);
+  Buffer<uint8_t> tmp, scratch;
+  INK_RETURN_IF_ERROR(tmp.resize(size_t(w) * size_t(h)));
+  INK_RETURN_IF_ERROR(
+      scratch.resize(std::max(3 * (size_t(w) + 4 * widest + 2), 2 * (2 * widest + 1) * size_t(w))));
+  filter_square<true>(g, tmp.data(), scratch.data(), w, h, r);
+  filter_square<false>(g, tmp.data(), scratch.data(), w, h, r + extra);
+  return INK_OK;
+}
 
 ink_status remove_background(GrayImage* gray, InkImage* ink) {
   if (gray == nullptr || ink == nullptr) {
@@ -412,15 +491,22 @@ ink_status remove_background(GrayImage* gray, InkImage* ink) {
   const int t = std::max(otsu_threshold(hist), 2 * kMinContrast);
   const double w = stroke_width(ink->pixels.data(), W, rows, t);
 
-  // Second pass with cells of 1.5 stroke widths: the closing then spans ~7
-  // stroke widths, enough to remove any stroke and little enough to follow
-  // the light.
-  const int cell = clampi(int(std::lround(1.5 * w)), 3, cell0);
-  if (cell == cell0) return apply_background(g, W, H, bg.data(), c0, ink->pixels.data());
-  CellGrid c;
-  INK_RETURN_IF_ERROR(cell_stats(g, W, H, cell, &c));
-  INK_RETURN_IF_ERROR(background_grid(c, &bg));
-  return apply_background(g, W, H, bg.data(), c, ink->pixels.data());
+  // Second pass, per pixel: a closing of radius 3 stroke widths (a window
+  // of ~7) removes every stroke and keeps a shadow's edge where it is, sharp
+  // or soft; the cells' bilinear background smears such an edge over a
+  // cell, and the shadowed side next to it turned to ink (a band along the
+  // edge, merged with the digits it crosses). The min filter reaches one
+  // pixel further, so the background errs toward the lit side's paper.
+  // No stroke above the provisional threshold (faint, soft-edged ink): w is
+  // unknown, and the widest window is the safe one.
+  const int r = w > 0 ? clampi(int(std::lround(3.0 * w)), 2, 3 * cell0) : 3 * cell0;
+  INK_RETURN_IF_ERROR(bg.resize(n));
+  std::memcpy(bg.data(), g, n);
+  INK_RETURN_IF_ERROR(grayscale_closing(bg.data(), W, H, r, 1));
+  const InkScale scale;
+  uint8_t* v = ink->pixels.data();
+  for (size_t i = 0; i < n; ++i) v[i] = scale(bg[i], g[i]);
+  return INK_OK;
 }
 
 // ---------------------------------------------------------------- step 3

@@ -10,15 +10,16 @@
 //    - polarity: ink is the minority wherever it is, so in cells it crosses
 //      the mean lies on the paper's side of the mid-range; when that vote is
 //      unclear, a mostly dark border means light ink (as to_ink_image()).
-//    - background B: per-cell maxima, a grayscale closing over 5 cells
-//      (removes any stroke narrower than that, keeps shadow edges in place),
-//      then an erosion by one cell so a hard shadow edge errs on the lit side
-//      (harmless) rather than the shadowed one (a false stroke along it);
-//      bilinear between cell centers.
-//    - two passes: cells of 1/40 of the longer side give a provisional ink
-//      image (every other row) whose stroke width w (1.27 area / edges) sets
-//      the final cell size, 1.5 w: small enough to follow uneven light and
-//      soft shadows, large enough that the closing spans any stroke.
+//    - a provisional background on cells of 1/40 of the longer side (cell
+//      maxima, a grayscale closing over 5 cells, an erosion by one cell,
+//      bilinear between cell centers) gives a provisional ink image (every
+//      other row) whose stroke width w is 1.27 area / edges.
+//    - background B per pixel: a grayscale closing of the gray image (max
+//      then min filter, van Herk / Gil-Werman, O(1) per pixel for any
+//      radius) of radius 3 w, the min filter one pixel wider. It removes
+//      any stroke and keeps a shadow's edge, sharp or soft, where it is
+//      (cells would smear it and turn the shadowed side next to it to ink);
+//      the wider min errs toward the lit side (harmless).
 //    - ink v = 255 (B - g) / B: the ink's darkness relative to its own paper,
 //      so light level and shadows divide out.
 // 3. binarize: noise floor = median + 3 robust sigmas (1.4826 MAD) of v;
@@ -133,6 +134,14 @@ struct GrayImage {
 /// Step 1: grayscale at the analysed resolution (see the top of this file).
 ink_status make_work_image(const uint8_t* pixels, int width, int height, int stride,
                            ink_pixel_format format, GrayImage* out);
+
+/// Grayscale closing of a w x h image in place (step 2's background): a
+/// square max filter of radius r (removes dark strokes narrower than
+/// 2r + 1), then a square min filter of radius r + extra (puts steps and
+/// ramps back where they were; extra > 0 leaves a step edge moved toward the
+/// bright side). Windows are clipped at the image's edges. O(1) per pixel
+/// for any r (van Herk / Gil-Werman).
+ink_status grayscale_closing(uint8_t* g, int w, int h, int r, int extra);
 
 /// Step 2: denoises `gray` in place, then writes the ink image (0 = paper,
 /// 255 = ink as dark as it gets) with ink->inverted, ink->has_ink,

@@ -263,6 +263,118 @@ TEST_CASE("remove_background + binarize: digits under a lighting gradient and a 
   CHECK(naive_false > 50 * std::max(1L, false_ink));  // why the background is estimated
 }
 
+TEST_CASE("grayscale_closing matches a plain max-then-min filter") {
+  // Reference: each output the max (then min) over its clipped square window.
+  auto reference = [](Bytes g, int w, int h, int r, int extra) {
+    Bytes t(g.size());
+    for (int pass = 0; pass < 2; ++pass) {
+      const int rr = pass == 0 ? r : r + extra;
+      for (int y = 0; y < h; ++y) {
+        for (int x = 0; x < w; ++x) {
+          int v = pass == 0 ? 0 : 255;
+          for (int yy = std::max(0, y - rr); yy <= std::min(h - 1, y + rr); ++yy) {
+            for (int xx = std::max(0, x - rr); xx <= std::min(w - 1, x + rr); ++xx) {
+              const int u = g[size_t(yy) * w + xx];
+              v = pass == 0 ? std::max(v, u) : std::min(v, u);
+            }
+          }
+          t[size_t(y) * w + x] = uint8_t(v);
+        }
+      }
+      g = t;
+    }
+    return g;
+  };
+  uint32_t state = 12345;
+  auto next = [&]() { return state = state * 1664525u + 1013904223u; };
+  const int sizes[][2] = {{1, 1}, {1, 9}, {9, 1}, {7, 5}, {31, 17}, {64, 40}};
+  for (const auto& sz : sizes) {
+    for (int r : {0, 1, 2, 5, 12}) {
+      for (int extra : {0, 1}) {
+        const int w = sz[0], h = sz[1];
+        Bytes g(size_t(w) * h);
+        for (uint8_t& v : g) v = uint8_t(next() >> 24);
+        Bytes fast = g;
+        INFO(w << "x" << h << " r " << r << " extra " << extra);
+        REQUIRE(ink::grayscale_closing(fast.data(), w, h, r, extra) == INK_OK);
+        CHECK(fast == reference(g, w, h, r, extra));
+      }
+    }
+  }
+  Bytes one(4, 0);
+  CHECK(ink::grayscale_closing(one.data(), 2, 2, -1, 0) == INK_ERR_INVALID_ARGUMENT);
+  CHECK(ink::grayscale_closing(nullptr, 2, 2, 1, 0) == INK_ERR_INVALID_ARGUMENT);
+}
+
+TEST_CASE("remove_background: a shadow's edge across the digits keeps their ink, adds none") {
+  // A photo's shadow whose edge (a 16 px ramp from paper 230 down to 45% of
+  // that) crosses a row of digits diagonally. The background must follow the
+  // ramp: estimated too dark on the lit side, the strokes there fade; too
+  // light on the shadowed side, the paper along the edge turns to ink.
+  const int W = 480, H = 160;
+  const Bytes digits = render_string(W, H, row_of({6, 0, 4, 2, 1, 6}, 30, 40, 70, 40), 4.0f);
+  Bytes gray(digits.size());
+  auto edge_distance = [](int x, int y) { return (x + 0.8 * y - 300) / 1.28; };  // < 0: lit
+  for (int y = 0; y < H; ++y) {
+    for (int x = 0; x < W; ++x) {
+      const double a = (255 - digits[size_t(y) * W + x]) / 255.0;
+      const double light = 1 - 0.55 * std::clamp(0.5 + edge_distance(x, y) / 16, 0.0, 1.0);
+      gray[size_t(y) * W + x] = uint8_t(std::lround(light * (230 * (1 - a) + 40 * a)));
+    }
+  }
+  ink::GrayImage g;
+  REQUIRE(ink::make_work_image(gray.data(), W, H, W, INK_PIXELS_GRAY, &g) == INK_OK);
+  ink::InkImage ink;
+  REQUIRE(ink::remove_background(&g, &ink) == INK_OK);
+  REQUIRE(ink.has_ink);
+  ink::Buffer<uint8_t> mask;
+  ink::Binarization info;
+  REQUIRE(ink::binarize(ink, &mask, &info) == INK_OK);
+  long edge_paper = 0, edge_paper_ink = 0, edge_cores = 0, edge_cores_found = 0;
+  double lit_edge_sum = 0, lit_far_sum = 0;
+  long lit_edge_n = 0, lit_far_n = 0;
+  for (int y = 0; y < H; ++y) {
+    for (int x = 0; x < W; ++x) {
+      const size_t i = size_t(y) * W + x;
+      const double d = edge_distance(x, y);
+      bool near_digit = false;
+      for (int dy = -3; dy <= 3 && !near_digit; ++dy) {
+        for (int dx = -3; dx <= 3 && !near_digit; ++dx) {
+          const int xx = x + dx, yy = y + dy;
+          near_digit = xx >= 0 && yy >= 0 && xx < W && yy < H && digits[size_t(yy) * W + xx] < 255;
+        }
+      }
+      // Paper near the edge, away from the image's top and bottom (where
+      // any closing's window is cut short).
+      if (!near_digit && std::abs(d) < 16 && y >= 24 && y < H - 24) {
+        ++edge_paper;
+        edge_paper_ink += mask[i] == 1;
+      }
+      if (digits[i] >= 128) continue;  // stroke cores only from here
+      if (std::abs(d) < 16) {
+        ++edge_cores;
+        edge_cores_found += mask[i] == 1;
+      }
+      if (d > -16 && d < 0) {
+        lit_edge_sum += ink.pixels[i];
+        ++lit_edge_n;
+      } else if (d < -40) {
+        lit_far_sum += ink.pixels[i];
+        ++lit_far_n;
+      }
+    }
+  }
+  const double lit_edge = lit_edge_sum / std::max(1L, lit_edge_n);
+  const double lit_far = lit_far_sum / std::max(1L, lit_far_n);
+  INFO("paper along the edge read as ink: " << edge_paper_ink << " of " << edge_paper);
+  INFO("stroke cores along the edge found: " << edge_cores_found << " of " << edge_cores);
+  INFO("mean ink of lit cores: " << lit_edge << " along the edge, " << lit_far << " far from it");
+  REQUIRE((edge_paper > 1000 && edge_cores > 500 && lit_edge_n > 200 && lit_far_n > 200));
+  CHECK(edge_paper_ink < edge_paper / 100);
+  CHECK(edge_cores_found > 0.95 * edge_cores);  // 0.965; 0.937 with a cell background
+  CHECK(lit_edge > 0.9 * lit_far);              // 0.946; 0.84 with a cell background
+}
+
 TEST_CASE("remove_background: light ink on dark and dark ink on light give the same ink") {
   const int W = 300, H = 120;
   const Bytes dark_on_light = render_string(W, H, row_of({4, 0, 9}, 20, 20, 70, 30), 3.5f);
