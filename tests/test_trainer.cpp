@@ -501,6 +501,41 @@ TEST_CASE("augmentation is deterministic per stream and stays in [0, 1]", "[trai
   CHECK(ink > 20);  // the digit did not leave the frame
 }
 
+TEST_CASE("the degradation step blurs, cuts the faint ink and restores full contrast",
+          "[trainer]") {
+  // A bar at full ink with a pale stroke beside it (a fifth of the ink), as
+  // MNIST's anti-aliased strokes fade. With every other step off, the
+  // degraded copy still peaks at 1 with the bar's core dark, stays in
+  // [0, 1], and with a large cut the pale stroke is gone.
+  std::vector<uint8_t> img(784, 0);
+  for (int y = 6; y < 22; y++) {
+    for (int x = 12; x < 16; x++) img[y * 28 + x] = 255;
+    img[y * 28 + 20] = 51;
+  }
+  AugmentConfig cfg;
+  cfg.clean_prob = 0;
+  cfg.elastic_prob = 0;
+  cfg.thickness_prob = 0;
+  cfg.rotate_deg = cfg.scale = cfg.aspect = cfg.shear = cfg.shift = 0;
+  std::vector<float> plain(784), degraded(784);
+  Rng r1(7);
+  augment_image(plain.data(), img.data(), 28, 28, cfg, &r1);
+  cfg.degrade_prob = 1;
+  cfg.degrade_cut = 0.9f;
+  bool tail_cut = false;
+  for (uint64_t seed = 1; seed <= 20 && !tail_cut; ++seed) {
+    Rng r(seed);
+    augment_image(degraded.data(), img.data(), 28, 28, cfg, &r);
+    const float peak = *std::max_element(degraded.begin(), degraded.end());
+    CHECK(peak == Approx(1.0f));
+    CHECK(degraded[14 * 28 + 13] > 0.8f);
+    for (float v : degraded) CHECK((v >= 0.0f && v <= 1.0f));
+    tail_cut = degraded[14 * 28 + 20] == 0.0f;
+  }
+  CHECK(plain[14 * 28 + 20] > 0.15f);
+  CHECK(tail_cut);
+}
+
 TEST_CASE("architecture strings parse, print and fail clearly", "[trainer]") {
   std::vector<LayerSpec> s;
   std::string err;

@@ -9,7 +9,12 @@
 //      shift;
 //   3. an elastic distortion (Simard et al. 2003): a uniform random
 //      displacement field smoothed by a Gaussian of sigma pixels, times alpha;
-// and 2 and 3 are done by one bilinear resampling with zeros outside.
+// and 2 and 3 are done by one bilinear resampling with zeros outside; then
+//   4. (--degrade-prob) what a photographed digit goes through before it
+//      reaches the classifier: a Gaussian blur (sigma 0.3-0.9 px), then the
+//      faint ink cut off below a random fraction (up to --degrade-cut) of
+//      the darkest and the rest stretched to full contrast, as binarizing
+//      a piece and normalizing it does (its pale strokes and halo go).
 #include <algorithm>
 #include <cmath>
 #include <vector>
@@ -123,6 +128,15 @@ void augment_image(float* out, const uint8_t* in, int h, int w, const AugmentCon
         v += cfg.elastic_alpha * dy[y * w + x];
       }
       out[y * w + x] = std::min(1.0f, std::max(0.0f, sample(src.data(), h, w, u, v)));
+    }
+  }
+  // Drawn only when enabled, so other configurations keep their random streams.
+  if (cfg.degrade_prob > 0 && rng->uniform() < cfg.degrade_prob) {
+    blur(out, tmp.data(), h, w, rng->uniform(0.3f, 0.9f));
+    const float peak = *std::max_element(out, out + n);
+    const float cut = rng->uniform(0.0f, cfg.degrade_cut) * peak;
+    if (peak - cut > 1e-3f) {
+      for (int i = 0; i < n; i++) out[i] = std::max(0.0f, out[i] - cut) / (peak - cut);
     }
   }
 }

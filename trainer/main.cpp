@@ -192,6 +192,7 @@ void usage() {
       "  --no-augment  --rotate DEG [12]  --scale X [0.12]  --aspect X [0.08]\n"
       "  --shear X [0.2]  --shift PX [2.5]  --elastic-prob P [0.5]  --elastic-alpha X [30]\n"
       "  --elastic-sigma X [4.5]  --thickness-prob P [0.5]  --clean-prob P [0.1]\n"
+      "  --degrade-prob P [0]  --degrade-cut X [0.35]\n"
       "  --bn-recal N [10000] images for exact batch-norm statistics at the end (0: off)\n"
       "  --select best|last [last]  --quant auto|q4|int8|f32 [auto]  --max-steps N\n"
       "           auto: the smallest encoding within 0.05 %% of f32 validation accuracy\n"
@@ -530,6 +531,8 @@ int cmd_fit(int argc, char** argv) {
                              "elastic-sigma",
                              "thickness-prob",
                              "clean-prob",
+                             "degrade-prob",
+                             "degrade-cut",
                              "bn-recal",
                              "ema",
                              "select",
@@ -605,6 +608,8 @@ int cmd_fit(int argc, char** argv) {
   aug.elastic_sigma = float(a.num("elastic-sigma", aug.elastic_sigma));
   aug.thickness_prob = float(a.num("thickness-prob", aug.thickness_prob));
   aug.clean_prob = float(a.num("clean-prob", aug.clean_prob));
+  aug.degrade_prob = float(a.num("degrade-prob", aug.degrade_prob));
+  aug.degrade_cut = float(a.num("degrade-cut", aug.degrade_cut));
 
   const float smoothing = float(a.num("label-smoothing", 0.1));
   const int bn_recal = int(a.num("bn-recal", 10000));
@@ -668,7 +673,10 @@ int cmd_fit(int argc, char** argv) {
           fmtd(", aspect ±%g", aug.aspect) + fmtd(", shear ±%g", aug.shear) +
           fmtd(", shift ±%g px", aug.shift) + fmtd("; elastic p=%g", aug.elastic_prob) +
           fmtd(" alpha %g", aug.elastic_alpha) + fmtd(" sigma %g", aug.elastic_sigma) +
-          fmtd("; thickness p=%g", aug.thickness_prob) + fmtd("; untouched p=%g", aug.clean_prob));
+          fmtd("; thickness p=%g", aug.thickness_prob) + fmtd("; untouched p=%g", aug.clean_prob) +
+          (aug.degrade_prob > 0 ? fmtd("; blur + faint-ink cut p=%g", aug.degrade_prob) +
+                                      fmtd(" (cut up to %g of the peak)", aug.degrade_cut)
+                                : std::string()));
   } else {
     H("augmentation", "none");
   }

@@ -272,11 +272,14 @@ struct AugmentConfig {
   float elastic_sigma = 4.5f;   // smoothing of the displacement field
   float thickness_prob = 0.5f;  // probability of erosion or dilation
   float clean_prob = 0.1f;      // probability of leaving an image untouched
+  float degrade_prob = 0.0f;    // probability of blur + faint-ink cut + stretch
+  float degrade_cut = 0.35f;    // the cut: up to this fraction of the peak
 };
 
 /// One augmented copy of a gray image (h*w bytes) as floats in [0, 1]:
 /// stroke thickness (partial dilation or erosion), then random affine and
-/// elastic distortion in one bilinear resampling.
+/// elastic distortion in one bilinear resampling, then (degrade_prob) blur
+/// and a cut of the faint ink with contrast stretch.
 void augment_image(float* out, const uint8_t* in, int h, int w, const AugmentConfig& cfg, Rng* rng);
 
 // ---------------------------------------------------------------- loop
