@@ -781,6 +781,63 @@ void classify_components(Components* c, int Hd) {
   }
 }
 
+// A margin line drawn faintly binarizes into dashes, each one short enough
+// to pass as a "1". Thin upright fragments stacked on one column (centres
+// within max(2, H / 10) of each other, gaps under H), three or more over at
+// least 2.5 H (as long as a solid line must be) or two over 4 H, are one
+// line: their digit and speck parts become line parts. A column of 1s in a
+// multi-line number would need three lines set with gaps under H and 1s
+// aligned to a tenth of H.
+ink_status mark_dashed_lines(Components* c, int Hd) {
+  if (Hd <= 0) return INK_OK;
+  struct Dash {
+    int cx2, y0, y1, index;  // cx2: twice the centre column
+  };
+  Array<Dash> dashes;
+  const int max_w = std::max(3, Hd / 5);
+  for (size_t i = 0; i < c->comps.size(); ++i) {
+    const Box& b = c->comps[i].box;
+    if (b.w <= max_w && b.h >= 2 * b.w && b.h >= 3) {
+      INK_RETURN_IF_ERROR(dashes.push(Dash{2 * b.x + b.w, b.y, b.y1(), int(i)}));
+    }
+  }
+  const int n = int(dashes.size());
+  if (n < 2) return INK_OK;
+  std::sort(dashes.data(), dashes.data() + n,
+            [](const Dash& a, const Dash& b) { return a.cx2 < b.cx2; });
+  const int tol2 = 2 * std::max(2, Hd / 10);
+  Buffer<int> column;
+  INK_RETURN_IF_ERROR(column.resize(size_t(n)));
+  for (int i = 0; i < n; ++i) {
+    // The dashes whose centres lie within tol of dash i's, top to bottom.
+    int m = 0;
+    for (int j = i; j < n && dashes[size_t(j)].cx2 - dashes[size_t(i)].cx2 <= tol2; ++j) {
+      column[size_t(m++)] = j;
+    }
+    if (m < 2) continue;
+    std::sort(column.data(), column.data() + m,
+              [&](int a, int b) { return dashes[size_t(a)].y0 < dashes[size_t(b)].y0; });
+    for (int a = 0; a < m;) {  // chains with gaps under H
+      int b = a + 1, bottom = dashes[size_t(column[size_t(a)])].y1;
+      while (b < m && dashes[size_t(column[size_t(b)])].y0 - bottom < Hd) {
+        bottom = std::max(bottom, dashes[size_t(column[size_t(b)])].y1);
+        ++b;
+      }
+      const int extent = bottom - dashes[size_t(column[size_t(a)])].y0;
+      if ((b - a >= 3 && 2 * extent >= 5 * Hd) || (b - a >= 2 && extent >= 4 * Hd)) {
+        for (int k = a; k < b; ++k) {
+          Component& comp = c->comps[size_t(dashes[size_t(column[size_t(k)])].index)];
+          if (comp.kind == INK_COMPONENT_DIGIT || comp.kind == INK_COMPONENT_SPECK) {
+            comp.kind = INK_COMPONENT_LINE;
+          }
+        }
+      }
+      a = b;
+    }
+  }
+  return INK_OK;
+}
+
 // ---------------------------------------------------------------- step 6
 constexpr int kMaxGroups = 1024;
 
@@ -1024,6 +1081,7 @@ ink_status segment(const uint8_t* pixels, int width, int height, int stride,
   }
   out->digit_height = Hd;
   classify_components(&c, Hd);
+  INK_RETURN_IF_ERROR(mark_dashed_lines(&c, Hd));
   return group_components(&c, Hd, &out->groups);
 }
 

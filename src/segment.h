@@ -200,6 +200,12 @@ int estimate_digit_height(const Components& c);
 /// Step 5 (kinds): sets kind on every component from the digit height.
 void classify_components(Components* c, int digit_height);
 
+/// Step 5 (dashed lines): thin upright components stacked on one column
+/// with gaps under H, three or more over 2.5 H or two over 4 H (a faint
+/// margin line broken into dashes by binarization), become
+/// INK_COMPONENT_LINE.
+ink_status mark_dashed_lines(Components* c, int digit_height);
+
 /// Step 6: merges parts of one digit and assigns Component::group to every
 /// kept component; small unmerged parts become specks. Returns the number
 /// of groups; boxes[g] (capacity: comps.size()) receives each group's box.

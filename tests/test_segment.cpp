@@ -789,6 +789,42 @@ TEST_CASE("read_number: specks, a border band and ruled paper are ignored") {
   CHECK(border);
 }
 
+TEST_CASE("mark_dashed_lines: a margin line broken into dashes is no row of 1s") {
+  // A notebook's faint margin line that binarization broke into dashes
+  // (0.6 H long, 0.4 H apart, 2 px wide) left of a number. Each dash alone
+  // looks like a "1".
+  const int W = 400, H = 240;
+  Bytes img = render_string(W, H, row_of({5, 9, 3, 2}, 80, 90, 70, 40), 4.0f);
+  for (int y = 4; y < H - 4; ++y) {
+    if ((y - 4) % 40 >= 24) continue;
+    for (int x = 40; x < 42; ++x) img[size_t(y) * W + x] = 60;
+  }
+  ink::SegmentDebug s;
+  ink::NumberRead r = read(img, W, H, INK_PIXELS_GRAY, &s);
+  CHECK(text_of(r) == "5932");
+  int dashes = 0;
+  for (size_t i = 0; i < s.components.comps.size(); ++i) {
+    const ink::Component& k = s.components.comps[i];
+    if (k.box.x <= 41 && k.box.x1() >= 40) {
+      ++dashes;
+      CHECK(k.kind == INK_COMPONENT_LINE);
+    }
+  }
+  CHECK(dashes >= 5);
+
+  // Two dashes over less than 4 H are left alone (a short column of marks
+  // may be digits).
+  ink::Components few;
+  for (int k = 0; k < 2; ++k) {
+    ink::Component comp;
+    comp.box = {40, 4 + 40 * k, 2, 24};
+    comp.kind = INK_COMPONENT_DIGIT;
+    REQUIRE(few.comps.push(comp) == INK_OK);
+  }
+  REQUIRE(ink::mark_dashed_lines(&few, 40) == INK_OK);
+  for (size_t i = 0; i < few.comps.size(); ++i) CHECK(few.comps[i].kind == INK_COMPONENT_DIGIT);
+}
+
 TEST_CASE("classify_components: an object cut off by the image border is not a digit") {
   // A digit half outside the image at the right, next to a whole number.
   const int W = 400, H = 120;
