@@ -823,6 +823,21 @@ TEST_CASE("mark_dashed_lines: a margin line broken into dashes is no row of 1s")
   }
   REQUIRE(ink::mark_dashed_lines(&few, 40) == INK_OK);
   for (size_t i = 0; i < few.comps.size(); ++i) CHECK(few.comps[i].kind == INK_COMPONENT_DIGIT);
+
+  // Hatching: 20,000 dashes on 4 neighbouring columns, all one line. Every
+  // dash shares its column with the others, so a quadratic search would
+  // take minutes here.
+  ink::Components hatch;
+  for (int k = 0; k < 20000; ++k) {
+    ink::Component comp;
+    comp.box = {100 + k % 4, 3 * (k / 4), 2, 6};
+    REQUIRE(hatch.comps.push(comp) == INK_OK);
+  }
+  REQUIRE(ink::mark_dashed_lines(&hatch, 40) == INK_OK);
+  int lines = 0;
+  for (size_t i = 0; i < hatch.comps.size(); ++i)
+    lines += hatch.comps[i].kind == INK_COMPONENT_LINE;
+  CHECK(lines == 20000);
 }
 
 TEST_CASE("classify_components: an object cut off by the image border is not a digit") {
