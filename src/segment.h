@@ -36,7 +36,9 @@
 //    runs longer than 2.5 H are removed pixel by pixel, with their blurred
 //    edges, except where a stroke crosses them, then the image is relabelled;
 //    kinds (classify_components): line, border (large at the border, or cut
-//    off by it along a third of a side), blob (too tall or too solid), speck.
+//    off by it along a third of a side), blob (too tall or too solid), speck;
+//    thin upright pieces stacked on one column over 2.5 H or more (a faint
+//    margin line binarized into dashes) are line too (mark_dashed_lines).
 // 6. group_components: a part shorter than 0.7 H joins the piece it overlaps
 //    most horizontally (a 5's bar, a broken 4) if the union fits one digit;
 //    groups shorter than 0.4 H (dots, dashes) become specks.
