@@ -20,9 +20,9 @@ constexpr uint8_t kMaskRemoved = 3;
 
 inline int clampi(int v, int lo, int hi) { return v < lo ? lo : v > hi ? hi : v; }
 
-// First-pass background cells: about 1/40 of the longer side (the second
-// pass sizes them from the stroke width). The closing spans 2 kCloseRadius + 1
-// cells.
+// First-pass background cells: about 1/40 of the longer side (that pass only
+// measures the stroke width; the final background is a per-pixel closing
+// sized from it). The cells' closing spans 2 kCloseRadius + 1 cells.
 constexpr int kCellsPerSide = 40;
 constexpr int kCloseRadius = 2;
 // Denominator floor for v = 255 (B - g) / B: in deep shadow the paper is dark
@@ -304,7 +304,7 @@ struct InkScale {
 // v = 255 (B - g) / B, B bilinear between cell centers (fixed point), on
 // rows 0, step, 2 step... written one after another to v.
 ink_status apply_background(const uint8_t* g, int W, int H, const uint8_t* bg, const CellGrid& c,
-                            uint8_t* v, int step = 1) {
+                            uint8_t* v, int step) {
   Buffer<Lerp> lx, ly;
   Buffer<uint32_t> row_bg;
   INK_RETURN_IF_ERROR(lx.resize(size_t(W)));
