@@ -4,7 +4,11 @@
 // digits touch. Deterministic for a seed.
 //
 //   inkread-number-set [--mnist DIR] [--out DIR] [--plain N] [--touching N]
-//                      [--seed S] [--frame]
+//                      [--seed S] [--split t10k|train] [--frame]
+//
+// --split train draws the digits from the first 55,000 training images
+// instead (the trainer's own training images), for training on what the
+// pipeline makes of them; evaluation sets use t10k.
 //
 // Each image: digit height 28-72 px (each digit +-10%), a slight baseline
 // slope; gaps between neighbours measured between the inks, row by row, so
@@ -48,21 +52,23 @@ uint32_t be32(const uint8_t* p) {
   return uint32_t(p[0]) << 24 | uint32_t(p[1]) << 16 | uint32_t(p[2]) << 8 | p[3];
 }
 
-bool load_mnist(const std::string& dir, Mnist* m) {
+// split: "t10k" or "train"; `keep` > 0 keeps only the first `keep` images.
+bool load_mnist(const std::string& dir, const std::string& split, int keep, Mnist* m) {
   std::vector<uint8_t> img, lab;
-  if (!ink_test::read_file(dir + "/t10k-images-idx3-ubyte", &img) ||
-      !ink_test::read_file(dir + "/t10k-labels-idx1-ubyte", &lab)) {
+  if (!ink_test::read_file(dir + "/" + split + "-images-idx3-ubyte", &img) ||
+      !ink_test::read_file(dir + "/" + split + "-labels-idx1-ubyte", &lab)) {
     return false;
   }
   if (img.size() < 16 || lab.size() < 8 || be32(img.data()) != 2051 || be32(lab.data()) != 2049) {
     return false;
   }
-  const uint32_t n = be32(img.data() + 4);
+  uint32_t n = be32(img.data() + 4);
   if (be32(img.data() + 8) != 28 || be32(img.data() + 12) != 28 || be32(lab.data() + 4) != n ||
       img.size() < 16 + size_t(n) * 784 || lab.size() < 8 + size_t(n)) {
     return false;
   }
-  m->n = int(n);
+  m->n = keep > 0 ? std::min(int(n), keep) : int(n);
+  n = uint32_t(m->n);
   m->images.assign(img.begin() + 16, img.begin() + 16 + long(n) * 784);
   m->labels.assign(lab.begin() + 8, lab.begin() + 8 + long(n));
   return true;
@@ -349,6 +355,7 @@ int main(int argc, char** argv) {
   int n_plain = 500, n_touch = 300;
   uint64_t seed = 1;
   bool frame = false;
+  std::string split = "t10k";
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     auto value = [&]() -> const char* { return i + 1 < argc ? argv[++i] : nullptr; };
@@ -356,25 +363,31 @@ int main(int argc, char** argv) {
     if (a == "--frame") {
       frame = true;
     } else if ((a == "--mnist" || a == "--out" || a == "--plain" || a == "--touching" ||
-                a == "--seed") &&
+                a == "--seed" || a == "--split") &&
                (v = value()) != nullptr) {
       if (a == "--mnist") mnist_dir = v;
       if (a == "--out") out_dir = v;
       if (a == "--plain") n_plain = std::atoi(v);
       if (a == "--touching") n_touch = std::atoi(v);
       if (a == "--seed") seed = std::strtoull(v, nullptr, 10);
+      if (a == "--split") split = v;
     } else {
       std::fprintf(stderr,
                    "usage: inkread-number-set [--mnist DIR] [--out DIR] [--plain N] "
-                   "[--touching N] [--seed S] [--frame]\n");
+                   "[--touching N] [--seed S] [--split t10k|train] [--frame]\n");
       return 1;
     }
   }
+  if (split != "t10k" && split != "train") return fail("--split must be t10k or train, not", split);
   Mnist m;
-  if (!load_mnist(mnist_dir, &m)) {
-    return fail("cannot read MNIST t10k-*-ubyte (uncompressed IDX) in", mnist_dir);
+  // From the training file only the images the trainer trains on: its
+  // validation images (the last 5,000) stay unseen.
+  if (!load_mnist(mnist_dir, split, split == "train" ? 55000 : 0, &m)) {
+    return fail(("cannot read MNIST " + split + "-*-ubyte (uncompressed IDX) in").c_str(),
+                mnist_dir);
   }
-  std::string json = "{\"seed\":" + std::to_string(seed) + ",\"mnist\":\"t10k\",\"images\":[";
+  std::string json =
+      "{\"seed\":" + std::to_string(seed) + ",\"mnist\":\"" + split + "\",\"images\":[";
   Rng rng(seed);
   int written = 0;
   for (int k = 0; k < n_plain + n_touch; ++k) {

@@ -105,22 +105,8 @@ int main(int argc, char** argv) {
     std::string got;
     for (int i = 0; i < n_read; ++i) got += char('0' + read.digits[size_t(i)].label);
     // True digit -> read digit.
-    std::vector<int> match(size_t(n_true), -1), held(size_t(n_read), 0);
-    for (int t = 0; t < n_true; ++t) {
-      const auto& b = im.boxes[size_t(t)];
-      const double cx = (b[0] + b[2] / 2.0) / f, cy = (b[1] + b[3] / 2.0) / f;
-      double best = 1e30;
-      for (int i = 0; i < n_read; ++i) {
-        const ink::Box& r = read.digits[size_t(i)].box;
-        if (cx < r.x || cx >= r.x1() || cy < r.y || cy >= r.y1()) continue;
-        const double d = std::hypot(cx - (r.x + r.w / 2.0), cy - (r.y + r.h / 2.0));
-        if (d < best) {
-          best = d;
-          match[size_t(t)] = i;
-        }
-      }
-      if (match[size_t(t)] >= 0) held[size_t(match[size_t(t)])]++;
-    }
+    std::vector<int> held;
+    const std::vector<int> match = ink_test::match_true_digits(im, read, f, &held);
     Tally& T = tally[im.subset];
     T.images++;
     T.digits += n_true;

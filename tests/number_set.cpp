@@ -1,5 +1,6 @@
 #include "number_set.h"
 
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 
@@ -61,6 +62,29 @@ bool read_number_set(const std::string& dir, std::vector<NumberSetImage>* out) {
     pos = next;
   }
   return true;
+}
+
+std::vector<int> match_true_digits(const NumberSetImage& im, const ink::NumberRead& read,
+                                   double scale, std::vector<int>* held) {
+  const int n_read = int(read.digits.size()), n_true = int(im.boxes.size());
+  std::vector<int> match(size_t(n_true), -1);
+  if (held) held->assign(size_t(n_read), 0);
+  for (int t = 0; t < n_true; ++t) {
+    const auto& b = im.boxes[size_t(t)];
+    const double cx = (b[0] + b[2] / 2.0) / scale, cy = (b[1] + b[3] / 2.0) / scale;
+    double best = 1e30;
+    for (int i = 0; i < n_read; ++i) {
+      const ink::Box& r = read.digits[size_t(i)].box;
+      if (cx < r.x || cx >= r.x1() || cy < r.y || cy >= r.y1()) continue;
+      const double d = std::hypot(cx - (r.x + r.w / 2.0), cy - (r.y + r.h / 2.0));
+      if (d < best) {
+        best = d;
+        match[size_t(t)] = i;
+      }
+    }
+    if (held && match[size_t(t)] >= 0) (*held)[size_t(match[size_t(t)])]++;
+  }
+  return match;
 }
 
 bool NumberReader::load(const std::string& model_path) {

@@ -23,6 +23,13 @@ struct NumberSetImage {
 /// Reads DIR/set.json (only the fields above, without a JSON library).
 bool read_number_set(const std::string& dir, std::vector<NumberSetImage>* out);
 
+/// Each true digit of `im` matched to the read digit whose box holds its
+/// center (the nearest center when several do), -1 for none; `scale` is
+/// the work image's source pixels per pixel. held (optional) gets, per read
+/// digit, how many true digits it holds.
+std::vector<int> match_true_digits(const NumberSetImage& im, const ink::NumberRead& read,
+                                   double scale, std::vector<int>* held);
+
 /// A model loaded once, and read_number() on image files with it.
 class NumberReader {
  public:

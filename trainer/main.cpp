@@ -189,6 +189,8 @@ void usage() {
       "  --optim sgd|adamw [sgd]  --lr X [sgd 0.15, adamw 0.003]  --momentum X [0.9]\n"
       "  --wd X [sgd 5e-4, adamw 0.05]  --schedule onecycle|cosine|constant [onecycle]\n"
       "  --warmup F [0.15]  --label-smoothing X [0.1]  --val N [5000]  --limit N [all]\n"
+      "  --extra DIR  more training images: DIR/train-{images,labels}-idx* (e.g. the\n"
+      "           digits of a generated number set, from inkread-number-crops)\n"
       "  --no-augment  --rotate DEG [12]  --scale X [0.12]  --aspect X [0.08]\n"
       "  --shear X [0.2]  --shift PX [2.5]  --elastic-prob P [0.5]  --elastic-alpha X [30]\n"
       "  --elastic-sigma X [4.5]  --thickness-prob P [0.5]  --clean-prob P [0.1]\n"
@@ -435,8 +437,9 @@ std::string model_card(const CardInfo& c) {
        std::to_string(c.threads) + " threads, " + std::to_string(c.epochs) + " epochs, " +
        std::to_string(c.train_n) + " images each) |\n";
   s += "| date | " + c.date + " |\n\n";
-  s += "## Reproduce\n\n```sh\nnpm run train    # = scripts/train.sh: builds, then runs\n" +
-       c.command +
+  const bool extra = c.command.find(" --extra ") != std::string::npos;
+  s += std::string("## Reproduce\n\n```sh\nnpm run train    # = scripts/train.sh: builds, then ") +
+       (extra ? "makes the --extra images (its earlier steps) and runs\n" : "runs\n") + c.command +
        "\n```\n\nSame seed and thread count give the same model on the same machine (fixed "
        "data order, per-image augmentation streams, per-thread gradient buffers summed in "
        "order).\n\n";
@@ -520,6 +523,7 @@ int cmd_fit(int argc, char** argv) {
                              "label-smoothing",
                              "val",
                              "limit",
+                             "extra",
                              "no-augment",
                              "rotate",
                              "scale",
@@ -630,7 +634,20 @@ int cmd_fit(int argc, char** argv) {
   const int train_n = std::min(int(a.num("limit", full.n)), full.n - val_n);
   if (train_n < 1) FAIL("--limit must be >= 1", "--limit %d", train_n);
   const Dataset val = slice_dataset(full, full.n - val_n, full.n);
-  const Dataset train = slice_dataset(full, 0, train_n);
+  Dataset train = slice_dataset(full, 0, train_n);
+  // --extra: more training images (never validation or test), e.g. digits
+  // as number reading's pipeline cuts and normalizes them.
+  int extra_n = 0;
+  if (a.has("extra")) {
+    const Dataset extra = load_or_die(a.str("extra"), "train");
+    if (extra.num_classes() > full.num_classes())
+      FAIL("--extra must use the training file's labels", "--extra %s has label %d",
+           a.str("extra").c_str(), extra.num_classes() - 1);
+    train.pixels.insert(train.pixels.end(), extra.pixels.begin(), extra.pixels.end());
+    train.labels.insert(train.labels.end(), extra.labels.begin(), extra.labels.end());
+    train.n += extra.n;
+    extra_n = extra.n;
+  }
   const int C = std::max(full.num_classes(), 2);
   const std::vector<std::string> labels = parse_labels(a.str("labels"), C);
 
@@ -656,8 +673,10 @@ int cmd_fit(int argc, char** argv) {
   H("architecture", arch_to_string(specs));
   H("parameters (trainable)", std::to_string(net.params.size()));
   H("forward multiply-adds per image", fmtd("%.2f M", net.macs_per_image() / 1e6));
-  H("data", data_dir + ": " + std::to_string(train.n) + " train, " + std::to_string(val.n) +
-                " validation (last of the training file)");
+  H("data", data_dir + ": " + std::to_string(train.n - extra_n) + " train, " +
+                std::to_string(val.n) + " validation (last of the training file)" +
+                (extra_n ? "; " + a.str("extra") + ": " + std::to_string(extra_n) + " more train"
+                         : std::string()));
   H("epochs / batch / steps",
     std::to_string(epochs) + " / " + std::to_string(batch) + " / " + std::to_string(total_steps));
   H("optimizer",
