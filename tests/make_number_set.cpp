@@ -23,7 +23,7 @@
 // Writes DIR/set.json: {"seed", "mnist", "images": [{"file", "number",
 // "subset": "plain"|"touching", "height", "boxes": [[x, y, w, h] per digit
 // (its ink above 15% coverage)], "mnist_index": [per digit, its index in
-// t10k]}]}. --frame also writes
+// the "mnist" file, t10k or train]}]}. --frame also writes
 // DIR/frame-640x480.rgba (raw RGBA) and .png: a camera-like frame for speed
 // measurements.
 #include <algorithm>
@@ -161,7 +161,7 @@ std::vector<float> texture(int W, int H, int cell, Rng* rng) {
 
 struct Sample {
   std::string number;
-  std::vector<int> indices;               // each digit's index in t10k
+  std::vector<int> indices;               // each digit's index in the MNIST file
   std::vector<std::array<int, 4>> boxes;  // each digit's ink box: x, y, w, h
   int width = 0, height = 0;
   std::vector<uint8_t> rgb;

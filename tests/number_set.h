@@ -17,7 +17,8 @@ namespace ink_test {
 struct NumberSetImage {
   std::string file, number, subset;
   std::vector<std::array<int, 4>> boxes;  // each digit's ink box: x, y, w, h (source pixels)
-  std::vector<int> mnist_index;           // each digit's index in t10k (empty in older sets)
+  std::vector<int> mnist_index;           // each digit's index in t10k (empty in older sets;
+                                          // in train for --split train sets)
 };
 
 /// Reads DIR/set.json (only the fields above, without a JSON library).
