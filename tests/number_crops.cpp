@@ -17,14 +17,6 @@
 #include "number_set.h"
 #include "test_support.h"
 
-namespace {
-
-void put_be32(std::vector<uint8_t>* out, uint32_t v) {
-  for (int s = 24; s >= 0; s -= 8) out->push_back(uint8_t(v >> s));
-}
-
-}  // namespace
-
 int main(int argc, char** argv) {
   if (argc < 4) {
     std::fprintf(stderr, "usage: inkread-number-crops MODEL OUTDIR SETDIR [SETDIR...]\n");
@@ -70,6 +62,7 @@ int main(int argc, char** argv) {
     }
   }
   const uint32_t n = uint32_t(labels.size());
+  using ink_test::put_be32;
   std::vector<uint8_t> idx3, idx1;
   put_be32(&idx3, 2051);
   put_be32(&idx3, n);
