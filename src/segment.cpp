@@ -368,7 +368,7 @@ ink_status grayscale_closing(uint8_t* g, int w, int h, int r, int extra) {
   return INK_OK;
 }
 
-ink_status remove_background(GrayImage* gray, InkImage* ink) {
+ink_status remove_background(GrayImage* gray, InkImage* ink, Polarity polarity) {
   if (gray == nullptr || ink == nullptr) {
     return set_error(INK_ERR_INVALID_ARGUMENT, "remove_background: NULL argument");
   }
@@ -440,7 +440,9 @@ ink_status remove_background(GrayImage* gray, InkImage* ink) {
     }
   }
   bool inverted;
-  if (spread > 0 && std::abs(skew) >= 0.04 * spread) {
+  if (polarity != Polarity::kAuto) {
+    inverted = polarity == Polarity::kLightInk;
+  } else if (spread > 0 && std::abs(skew) >= 0.04 * spread) {
     inverted = skew < 0;
   } else {
     uint32_t hist[256] = {0};
@@ -1029,10 +1031,10 @@ ink_status order_boxes(const Box* boxes, int n, int* line, int* order) {
 
 // ------------------------------------------------------- steps 1-6 together
 ink_status segment(const uint8_t* pixels, int width, int height, int stride,
-                   ink_pixel_format format, SegmentDebug* out) {
+                   ink_pixel_format format, SegmentDebug* out, Polarity polarity) {
   if (out == nullptr) return set_error(INK_ERR_INVALID_ARGUMENT, "segment: out is NULL");
   INK_RETURN_IF_ERROR(make_work_image(pixels, width, height, stride, format, &out->gray));
-  INK_RETURN_IF_ERROR(remove_background(&out->gray, &out->ink));
+  INK_RETURN_IF_ERROR(remove_background(&out->gray, &out->ink, polarity));
   INK_RETURN_IF_ERROR(binarize(out->ink, &out->mask, &out->binarization));
   out->ink.threshold = std::max(out->binarization.otsu, out->binarization.noise_floor);
   const int W = out->ink.width, H = out->ink.height;
@@ -1583,6 +1585,15 @@ ink_status read_number(const uint8_t* pixels, int width, int height, int stride,
   SegmentDebug local;
   SegmentDebug& s = debug ? *debug : local;
   INK_RETURN_IF_ERROR(segment(pixels, width, height, stride, format, &s));
+  // The polarity vote can lose to a large dark object on light-ink paper (a
+  // band of shadow along a chalkboard photo): ink found but no digit in it.
+  // The other polarity is tried then, and kept if it finds digits.
+  if (s.groups.size() == 0 && s.ink.has_ink) {
+    SegmentDebug other;
+    INK_RETURN_IF_ERROR(segment(pixels, width, height, stride, format, &other,
+                                s.ink.inverted ? Polarity::kDarkInk : Polarity::kLightInk));
+    if (other.groups.size() > 0) s = std::move(other);
+  }
   s.trials.clear();
   s.inputs.clear();
   out->scale = s.gray.scale;

@@ -10,6 +10,7 @@
 //    - polarity: ink is the minority wherever it is, so in cells it crosses
 //      the mean lies on the paper's side of the mid-range; when that vote is
 //      unclear, a mostly dark border means light ink (as to_ink_image()).
+//      When that finds ink but no digit, read_number tries the other way.
 //    - a provisional background on cells of 1/40 of the longer side (cell
 //      maxima, a grayscale closing over 5 cells, an erosion by one cell,
 //      bilinear between cell centers) gives a provisional ink image (every
@@ -145,11 +146,15 @@ ink_status make_work_image(const uint8_t* pixels, int width, int height, int str
 /// for any r (van Herk / Gil-Werman).
 ink_status grayscale_closing(uint8_t* g, int w, int h, int r, int extra);
 
+/// Which way the ink goes: decided from the image (step 2), or given.
+enum class Polarity { kAuto, kDarkInk, kLightInk };
+
 /// Step 2: denoises `gray` in place, then writes the ink image (0 = paper,
 /// 255 = ink as dark as it gets) with ink->inverted, ink->has_ink,
 /// ink->background_level / ink_level (the brightest / darkest background-cell
 /// levels, source gray) filled in. ink->threshold is left 0 (see binarize).
-ink_status remove_background(GrayImage* gray, InkImage* ink);
+/// `polarity` other than kAuto skips the vote (read_number's second try).
+ink_status remove_background(GrayImage* gray, InkImage* ink, Polarity polarity = Polarity::kAuto);
 
 struct Binarization {
   int noise_floor = 255;  // v <= floor is never ink
@@ -292,7 +297,7 @@ struct SegmentDebug {
 
 /// Steps 1-6 without a classifier.
 ink_status segment(const uint8_t* pixels, int width, int height, int stride,
-                   ink_pixel_format format, SegmentDebug* out);
+                   ink_pixel_format format, SegmentDebug* out, Polarity polarity = Polarity::kAuto);
 
 struct NumberRead {
   Array<ReadDigit> digits;  // reading order, at most INK_MAX_DIGITS

@@ -403,6 +403,34 @@ TEST_CASE("remove_background: light ink on dark and dark ink on light give the s
   CHECK_FALSE(c.has_ink);
 }
 
+TEST_CASE("read_number: when one polarity finds no digit, the other is tried") {
+  // Dark digits on grey paper with a lit strip along the bottom, brighter
+  // than the paper by more than the ink is darker (a photo's edge in light):
+  // the polarity vote can take the paper for ink on the strip.
+  const int W = 660, H = 150;
+  const Bytes dark = render_string(W, H, row_of({1, 9, 6, 3}, 60, 30, 60, 40), 2.5f);
+  Bytes img(dark.size());
+  for (int y = 0; y < H; ++y) {
+    const int paper = y < 100 ? 110 : y < 125 ? 110 + (y - 100) * 95 / 25 : 205;
+    for (int x = 0; x < W; ++x) {
+      const size_t i = size_t(y) * W + x;
+      img[i] = uint8_t(paper - (255 - dark[i]) * (paper - 60) / 255);
+    }
+  }
+  ink::SegmentDebug auto_seg, dark_seg;
+  REQUIRE(ink::segment(img.data(), W, H, W, INK_PIXELS_GRAY, &auto_seg) == INK_OK);
+  REQUIRE(ink::segment(img.data(), W, H, W, INK_PIXELS_GRAY, &dark_seg, ink::Polarity::kDarkInk) ==
+          INK_OK);
+  CHECK_FALSE(dark_seg.ink.inverted);
+  CHECK(dark_seg.groups.size() == 4);
+  INFO("vote: inverted " << auto_seg.ink.inverted << ", " << auto_seg.groups.size() << " groups");
+  CHECK(auto_seg.ink.inverted);  // the case this covers: the vote goes wrong
+  CHECK(auto_seg.groups.size() == 0);
+  const ink::NumberRead r = read(img, W, H);
+  CHECK_FALSE(r.inverted);
+  CHECK(text_of(r) == "1963");
+}
+
 TEST_CASE("label_components: 8-connectivity, boxes, areas and runs") {
   // clang-format off
   const uint8_t m[] = {
