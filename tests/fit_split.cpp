@@ -1,4 +1,4 @@
-// inkread-fit-split SETDIR MODEL [--list] — refits the rule that decides
+// inkread-fit-split SETDIR... MODEL [--list] — refits the rule that decides
 // whether a piece holds touching digits (kSplit* in src/segment.cpp);
 // --list also prints each decision the current rule gets wrong.
 //
@@ -32,52 +32,61 @@ struct Sample {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 3 && !(argc == 4 && std::string(argv[3]) == "--list")) {
-    std::fprintf(stderr, "usage: inkread-fit-split SETDIR MODEL [--list]\n");
+  // SETDIR... MODEL [--list]: the model is the last argument before --list.
+  const bool list = argc >= 2 && std::string(argv[argc - 1]) == "--list";
+  const int n_args = argc - 1 - (list ? 1 : 0);
+  if (n_args < 2) {
+    std::fprintf(stderr, "usage: inkread-fit-split SETDIR... MODEL [--list]\n");
     return 1;
   }
-  const bool list = argc == 4;
-  const std::string dir = argv[1];
-  std::vector<ink_test::NumberSetImage> images;
-  if (!ink_test::read_number_set(dir, &images)) {
-    std::fprintf(stderr, "inkread-fit-split: cannot read %s/set.json\n", dir.c_str());
-    return 1;
-  }
+  const char* model_path = argv[n_args];
   ink_test::NumberReader reader;
-  if (!reader.load(argv[2])) {
-    std::fprintf(stderr, "inkread-fit-split: cannot load %s: %s\n", argv[2], ink_last_error());
+  if (!reader.load(model_path)) {
+    std::fprintf(stderr, "inkread-fit-split: cannot load %s: %s\n", model_path, ink_last_error());
     return 1;
   }
 
   std::vector<Sample> samples;
   int agree = 0;
-  for (const ink_test::NumberSetImage& im : images) {
-    ink::NumberRead read;
-    ink::SegmentDebug debug;
-    if (!reader.read(dir + "/" + im.file, &read, &debug)) {
-      std::fprintf(stderr, "inkread-fit-split: %s: %s\n", im.file.c_str(), ink_last_error());
+  size_t n_images = 0;
+  for (int a = 1; a < n_args; ++a) {
+    const std::string dir = argv[a];
+    std::vector<ink_test::NumberSetImage> images;
+    if (!ink_test::read_number_set(dir, &images)) {
+      std::fprintf(stderr, "inkread-fit-split: cannot read %s/set.json\n", dir.c_str());
       return 1;
     }
-    const double f = debug.gray.scale;
-    for (size_t i = 0; i < debug.trials.size(); ++i) {
-      const ink::SplitTrial& t = debug.trials[i];
-      int n = 0;
-      for (const auto& b : im.boxes) {
-        const double cx = (b[0] + b[2] / 2.0) / f, cy = (b[1] + b[3] / 2.0) / f;
-        n += cx >= t.box.x && cx < t.box.x1() && cy >= t.box.y && cy < t.box.y1();
+    n_images += images.size();
+    for (const ink_test::NumberSetImage& im : images) {
+      ink::NumberRead read;
+      ink::SegmentDebug debug;
+      if (!reader.read(dir + "/" + im.file, &read, &debug)) {
+        std::fprintf(stderr, "inkread-fit-split: %s/%s: %s\n", dir.c_str(), im.file.c_str(),
+                     ink_last_error());
+        return 1;
       }
-      if (n == 0) continue;
-      Sample sample;
-      sample.x[0] = 1;
-      ink::split_features(t, sample.x + 1);
-      sample.y = n >= 2 ? 1 : 0;
-      samples.push_back(sample);
-      agree += t.split == (n >= 2);
-      if (list && t.split != (n >= 2)) {
-        std::printf(
-            "%-18s %s: aspect %.2f, width ratio %.2f, whole %.2f, cut %.2f, one-stroke cut %.2f\n",
-            im.file.c_str(), t.split ? "false cut" : "missed   ", t.aspect, t.width_ratio, t.whole,
-            t.any_cut, t.one_stroke);
+      const double f = debug.gray.scale;
+      for (size_t i = 0; i < debug.trials.size(); ++i) {
+        const ink::SplitTrial& t = debug.trials[i];
+        int n = 0;
+        for (const auto& b : im.boxes) {
+          const double cx = (b[0] + b[2] / 2.0) / f, cy = (b[1] + b[3] / 2.0) / f;
+          n += cx >= t.box.x && cx < t.box.x1() && cy >= t.box.y && cy < t.box.y1();
+        }
+        if (n == 0) continue;
+        Sample sample;
+        sample.x[0] = 1;
+        ink::split_features(t, sample.x + 1);
+        sample.y = n >= 2 ? 1 : 0;
+        samples.push_back(sample);
+        agree += t.split == (n >= 2);
+        if (list && t.split != (n >= 2)) {
+          std::printf(
+              "%s/%-18s %s: aspect %.2f, width ratio %.2f, whole %.2f, cut %.2f, one-stroke cut "
+              "%.2f\n",
+              dir.c_str(), im.file.c_str(), t.split ? "false cut" : "missed   ", t.aspect,
+              t.width_ratio, t.whole, t.any_cut, t.one_stroke);
+        }
       }
     }
   }
@@ -87,7 +96,7 @@ int main(int argc, char** argv) {
   std::printf(
       "%zu images, %zu split decisions (%d hold several digits); the current rule "
       "gets %d right\n",
-      images.size(), N, pos, agree);
+      n_images, N, pos, agree);
   if (N == 0 || pos == 0 || pos == int(N)) return 1;
 
   // Standardize, fit, map back.
