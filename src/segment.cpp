@@ -1030,6 +1030,99 @@ ink_status order_boxes(const Box* boxes, int n, int* line, int* order) {
 }
 
 // ------------------------------------------------------- steps 1-6 together
+// An object lying along one side of the image (a shadow's edge, a page's
+// rim) can touch a digit, which is then part of it. The object's depth from
+// that side, column by column (row by row along the left or right side),
+// smoothed by a median over 2 H + 1 columns, is the band: a digit sticks
+// out of it over less than H. What lies beyond the band (plus a tenth of H)
+// and reaches at least H / 2 further from the side, 8-connected, is kept as
+// ink (a digit, not the ragged edge or the thin tip of a shadow's wedge);
+// the rest is removed (kMaskRemoved). An object along two opposite sides,
+// or a corner, goes whole.
+ink_status peel_border_band(const Components& c, const Component& k, int Hd, uint8_t* mask) {
+  const int W = c.width, H = c.height;
+  const Box& b = k.box;
+  const bool along_x = 3 * k.edge_y >= b.w;  // along the top or bottom
+  const bool from_start = along_x ? b.y == 0 : b.x == 0;
+  const bool from_end = along_x ? b.y1() == H : b.x1() == W;
+  const bool whole = from_start == from_end || Hd <= 0;
+  // The object in box coordinates: 0 none, 1 band, 2 beyond the band, 3 kept.
+  Buffer<uint8_t> local;
+  INK_RETURN_IF_ERROR(local.resize(size_t(b.w) * size_t(b.h)));
+  std::memset(local.data(), 0, local.size());
+  for (int32_t r = 0; r < k.num_runs; ++r) {
+    const Run& run = c.runs[size_t(c.order[size_t(k.first_run + r)])];
+    std::memset(local.data() + size_t(run.y - b.y) * size_t(b.w) + size_t(run.x0 - b.x), 1,
+                size_t(run.x1 - run.x0));
+  }
+  if (!whole) {
+    // (u, v): u along the side, v the depth from it.
+    const int nu = along_x ? b.w : b.h, nv = along_x ? b.h : b.w;
+    auto index = [&](int u, int v) {
+      const int d = from_end ? nv - 1 - v : v;
+      return along_x ? size_t(d) * size_t(b.w) + size_t(u) : size_t(u) * size_t(b.w) + size_t(d);
+    };
+    Buffer<int> depth, window;
+    INK_RETURN_IF_ERROR(depth.resize(size_t(nu)));
+    INK_RETURN_IF_ERROR(window.resize(size_t(2 * Hd + 1)));
+    for (int u = 0; u < nu; ++u) {
+      int v = 0;
+      while (v < nv && local[index(u, v)]) ++v;
+      depth[size_t(u)] = v;
+    }
+    for (int u = 0; u < nu; ++u) {
+      int n = 0;
+      for (int q = std::max(0, u - Hd); q <= std::min(nu - 1, u + Hd); ++q)
+        window[size_t(n++)] = depth[size_t(q)];
+      std::nth_element(window.data(), window.data() + n / 2, window.data() + n);
+      const int band = window[size_t(n / 2)] + std::max(2, Hd / 10);
+      for (int v = band; v < nv; ++v) {
+        uint8_t& p = local[index(u, v)];
+        if (p) p = 2;
+      }
+    }
+    // 8-connected parts beyond the band, each kept if deep enough.
+    Buffer<int32_t> stack, part;
+    INK_RETURN_IF_ERROR(stack.resize(local.size()));
+    INK_RETURN_IF_ERROR(part.resize(local.size()));
+    for (size_t start = 0; start < local.size(); ++start) {
+      if (local[start] != 2) continue;
+      size_t top = 0, n = 0;
+      int vmin = nv, vmax = -1;
+      local[start] = 4;  // visited
+      stack[top++] = int32_t(start);
+      while (top) {
+        const int32_t i = stack[--top];
+        part[n++] = i;
+        const int x = int(i % b.w), y = int(i / b.w);
+        const int d = along_x ? y : x, v = from_end ? nv - 1 - d : d;
+        vmin = std::min(vmin, v);
+        vmax = std::max(vmax, v);
+        for (int dy = -1; dy <= 1; ++dy) {
+          for (int dx = -1; dx <= 1; ++dx) {
+            const int xx = x + dx, yy = y + dy;
+            if (xx < 0 || yy < 0 || xx >= b.w || yy >= b.h) continue;
+            const size_t j = size_t(yy) * size_t(b.w) + size_t(xx);
+            if (local[j] != 2) continue;
+            local[j] = 4;
+            stack[top++] = int32_t(j);
+          }
+        }
+      }
+      const uint8_t fate = 2 * (vmax - vmin + 1) >= Hd ? 3 : 1;
+      for (size_t q = 0; q < n; ++q) local[size_t(part[q])] = fate;
+    }
+  }
+  for (int y = 0; y < b.h; ++y) {
+    for (int x = 0; x < b.w; ++x) {
+      const uint8_t p = local[size_t(y) * size_t(b.w) + size_t(x)];
+      if (p == 1 || (p && whole))
+        mask[size_t(b.y + y) * size_t(W) + size_t(b.x + x)] = kMaskRemoved;
+    }
+  }
+  return INK_OK;
+}
+
 ink_status segment(const uint8_t* pixels, int width, int height, int stride,
                    ink_pixel_format format, SegmentDebug* out, Polarity polarity) {
   if (out == nullptr) return set_error(INK_ERR_INVALID_ARGUMENT, "segment: out is NULL");
@@ -1054,11 +1147,7 @@ ink_status segment(const uint8_t* pixels, int width, int height, int stride,
       const bool along_top_bottom = k.box.w >= 2 * Hd && 3 * k.edge_y >= k.box.w;
       const bool along_sides = k.box.h >= 2 * Hd && 3 * k.edge_x >= k.box.h;
       if (!k.border || !(along_top_bottom || along_sides)) continue;
-      for (int32_t r = 0; r < k.num_runs; ++r) {
-        const Run& run = c.runs[size_t(c.order[size_t(k.first_run + r)])];
-        std::memset(out->mask.data() + size_t(run.y) * size_t(W) + size_t(run.x0), kMaskRemoved,
-                    size_t(run.x1 - run.x0));
-      }
+      INK_RETURN_IF_ERROR(peel_border_band(c, k, Hd, out->mask.data()));
       erased = true;
     }
     if (erased) {

@@ -32,8 +32,10 @@
 //    area and contact with the image border.
 // 5. Typical digit height H (area-weighted median height); objects lying
 //    along the image border for a third of their extent and at least 2 H
-//    long (a shadow's edge, a page's rim) are removed whole (mask 3), before
-//    ruled lines could cut their border rows off; ruled lines: rows'
+//    long (a shadow's edge, a page's rim) are removed (mask 3), before
+//    ruled lines could cut their border rows off, all but what sticks out
+//    of their band (depth from the border, median over 2 H + 1) by H / 2
+//    or more: a digit the shadow touches; ruled lines: rows'
 //    runs longer than 2.5 H are removed pixel by pixel, with their blurred
 //    edges, except where a stroke crosses them, then the image is relabelled;
 //    kinds (classify_components): line, border (large at the border, or cut

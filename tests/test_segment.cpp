@@ -912,6 +912,40 @@ TEST_CASE("segment: a shadow's edge along the top border over ruled paper is no 
   CHECK(removed > 60);
 }
 
+TEST_CASE("segment: a digit touching a shadow along the bottom border is kept, the shadow not") {
+  // A dark wedge along the bottom (a shadow binarized as ink), 12 to 40
+  // rows deep, reaching up into the 7's stem: the 7 is part of the object
+  // along the border, and only the band is removed.
+  const int W = 480, H = 170;
+  std::vector<Placed> ds = row_of({3, 6, 7, 2}, 50, 40, 80, 40);
+  Bytes img = render_string(W, H, ds, 4.0f);
+  const Placed& seven = ds[2];
+  for (int x = 150; x < W; ++x) {
+    const int depth = 12 + (x - 150) * 28 / (W - 150);
+    for (int y = H - depth; y < H; ++y) img[size_t(y) * W + x] = 40;
+  }
+  for (int y = int(seven.y + seven.h) - 4; y < H; ++y) {  // the stem runs into it
+    for (int x = int(seven.x + 0.3f * seven.w); x < int(seven.x + 0.3f * seven.w) + 5; ++x)
+      img[size_t(y) * W + x] = 40;
+  }
+  ink::SegmentDebug s;
+  ink::NumberRead r = read(img, W, H, INK_PIXELS_GRAY, &s);
+  CHECK(text_of(r) == "3672");
+  REQUIRE(r.digits.size() == 4);
+  // The 7 keeps its stem down to the band (its box reaches a little lower).
+  const ink::Box b7 = r.digits[2].box;
+  INFO("7 box " << b7.x << "," << b7.y << " " << b7.w << "x" << b7.h);
+  CHECK(near_box(b7, seven.x, seven.y, seven.w, float(b7.h), 8));
+  CHECK(b7.y1() >= seven.y + seven.h - 4);
+  CHECK(b7.y1() < H - 12);
+  int band_removed = 0, band = 0;
+  for (int x = 300; x < W; ++x) {
+    band += 1;
+    band_removed += s.mask[size_t(H - 6) * W + x] == 3;
+  }
+  CHECK(band_removed == band);
+}
+
 TEST_CASE("group_components: a frame full of digit-like marks keeps the 1024 largest") {
   // 50 x 30 hollow squares, alternately 18 and 16 px: 1500 candidates.
   const int W = 50 * 30, H = 30 * 30;
