@@ -53,14 +53,14 @@
 //    of stroke, a faint bridge of a broken digit; contrast-stretched:
 //    normalize_crop, then preprocess.h normalize_digit), classified in one
 //    batch together with the union of each neighbouring pair on a line that
-//    could be one digit
-//    (boxes at most 0.35 H apart, union at most 1.3 H wide). A pair is
-//    joined (a broken digit) when the union reads clearly and either as the
-//    larger piece, the smaller being a fragment (shorter than 0.75 H), or,
-//    for boxes nearly touching, as another digit (a 4's two strokes read
-//    "11"). Then pieces wide for a digit, or moderately wide and unsure,
-//    get cut candidates (projection minima, top and bottom contour valleys,
-//    then every 1/12 of the width), each cut a minimum-ink path (cut_path)
+//    could be one digit (boxes at most 0.35 H apart, union at most 1.3 H
+//    wide). A fitted linear rule joins a pair (a broken digit) from the
+//    smaller piece's size, the gap, the union's size and how surely the
+//    union and each piece read (a fragment the union reads as the larger
+//    piece; a 4's two strokes read "11" and joined read "4"). Then pieces
+//    wide for a digit, or moderately wide and unsure, get cut candidates
+//    (projection minima, top and bottom contour valleys, then every 1/12 of
+//    the width), each cut a minimum-ink path (cut_path)
 //    that may wander h/5 either side to follow a slanted gap; the candidate
 //    halves of a round are classified in one batch; a fitted linear rule
 //    weighs the evidence (aspect, width against the line's typical digit
@@ -283,6 +283,34 @@ struct SplitTrial {
 constexpr int kSplitFeatures = 19;
 void split_features(const SplitTrial& t, double f[kSplitFeatures]);
 
+/// A decision on joining two neighbouring pieces into one digit (a digit
+/// broken into two groups): the evidence read_number() weighed, for tests
+/// and for refitting the rule (tests/fit_join.cpp). Sizes are over H.
+struct JoinTrial {
+  Box a, b;               // the two pieces, work pixels, a left of b
+  double small_h = 0;     // height of the smaller piece (by box area)
+  double small_area = 0;  // its box area / H^2
+  double large_h = 0;     // height of the larger piece
+  double gap = 0;         // horizontal gap between the boxes (< 0: overlap)
+  double overlap = 0;     // horizontal overlap / the narrower box's width
+  double union_w = 0, union_h = 0;
+  double joined = 0;            // the classifier's confidence in the union
+  double large = 0, small = 0;  // ... in each piece alone
+  double joined_margin = 0, large_margin = 0, small_margin = 0;  // log(p1 / p2)
+  bool same_label = false;  // the union reads as the larger piece does
+  bool small_one = false;   // the smaller piece reads as "1"
+  bool join = false;
+};
+
+/// The features the join rule weighs: the JoinTrial's numbers in order, the
+/// confidences as log-odds (clamped to 0.01..0.99), same_label and
+/// small_one as 0/1, and same_label times the union's margin. A pair is
+/// joined when the weighted sum plus a bias (kJoinWeights, kJoinBias in
+/// segment.cpp) is positive; pairs are taken surest union first, and a
+/// piece joins once.
+constexpr int kJoinFeatures = 17;
+void join_features(const JoinTrial& t, double f[kJoinFeatures]);
+
 /// Intermediate results, for tests and the debug view.
 struct SegmentDebug {
   GrayImage gray;
@@ -294,6 +322,7 @@ struct SegmentDebug {
   int digit_height = 0;
   int lines_removed = 0;     // pixels
   Array<SplitTrial> trials;  // read_number() only
+  Array<JoinTrial> joins;    // read_number() only
   Array<DigitInput> inputs;  // read_number() only: each digit read, in reading order
 };
 

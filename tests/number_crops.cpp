@@ -30,37 +30,28 @@ int main(int argc, char** argv) {
   }
   std::vector<uint8_t> pixels, labels;
   int unmatched = 0, cut = 0;
-  for (int a = 3; a < argc; ++a) {
-    const std::string dir = argv[a];
-    std::vector<ink_test::NumberSetImage> images;
-    if (!ink_test::read_number_set(dir, &images)) {
-      std::fprintf(stderr, "inkread-number-crops: cannot read %s/set.json\n", dir.c_str());
-      return 1;
-    }
-    for (const ink_test::NumberSetImage& im : images) {
-      ink::NumberRead read;
-      ink::SegmentDebug debug;
-      if (!reader.read(dir + "/" + im.file, &read, &debug)) {
-        std::fprintf(stderr, "inkread-number-crops: %s/%s: %s\n", dir.c_str(), im.file.c_str(),
-                     ink_last_error());
-        return 1;
-      }
-      std::vector<int> held;
-      const std::vector<int> match = ink_test::match_true_digits(im, read, debug.gray.scale, &held);
-      for (size_t t = 0; t < match.size(); ++t) {
-        const int i = match[t];
-        if (i < 0 || held[size_t(i)] != 1 || size_t(i) >= debug.inputs.size() ||
-            !debug.inputs[size_t(i)].found) {
-          ++unmatched;
-          continue;
+  const std::vector<std::string> dirs(argv + 3, argv + argc);
+  const bool ok = ink_test::read_sets(
+      reader, dirs, "inkread-number-crops",
+      [&](const std::string&, const ink_test::NumberSetImage& im, const ink::NumberRead& read,
+          const ink::SegmentDebug& debug) {
+        std::vector<int> held;
+        const std::vector<int> match =
+            ink_test::match_true_digits(im, read, debug.gray.scale, &held);
+        for (size_t t = 0; t < match.size(); ++t) {
+          const int i = match[t];
+          if (i < 0 || held[size_t(i)] != 1 || size_t(i) >= debug.inputs.size() ||
+              !debug.inputs[size_t(i)].found) {
+            ++unmatched;
+            continue;
+          }
+          const uint8_t* p = debug.inputs[size_t(i)].input28;
+          pixels.insert(pixels.end(), p, p + 784);
+          labels.push_back(uint8_t(im.number[t] - '0'));
+          cut += (read.digits[size_t(i)].flags & INK_DIGIT_SPLIT) != 0;
         }
-        const uint8_t* p = debug.inputs[size_t(i)].input28;
-        pixels.insert(pixels.end(), p, p + 784);
-        labels.push_back(uint8_t(im.number[t] - '0'));
-        cut += (read.digits[size_t(i)].flags & INK_DIGIT_SPLIT) != 0;
-      }
-    }
-  }
+      });
+  if (!ok) return 1;
   const uint32_t n = uint32_t(labels.size());
   using ink_test::put_be32;
   std::vector<uint8_t> idx3, idx1;

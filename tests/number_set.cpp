@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "image.h"
+#include "inkread.h"
 #include "test_support.h"
 
 namespace ink_test {
@@ -106,6 +107,46 @@ bool NumberReader::read(const std::string& path, ink::NumberRead* read, ink::Seg
   return read_file(path, &bytes) && ink::decode_image(bytes.data(), bytes.size(), &img) == INK_OK &&
          ink::read_number(img.rgba.data(), img.width, img.height, img.width * 4, INK_PIXELS_RGBA,
                           classifier_, read, debug) == INK_OK;
+}
+
+bool parse_fit_command(int argc, char** argv, const char* tool, NumberReader* reader,
+                       std::vector<std::string>* dirs, bool* list) {
+  // The model is the last argument before --list.
+  *list = argc >= 2 && std::string(argv[argc - 1]) == "--list";
+  const int n_args = argc - 1 - (*list ? 1 : 0);
+  if (n_args < 2) {
+    std::fprintf(stderr, "usage: %s SETDIR... MODEL [--list]\n", tool);
+    return false;
+  }
+  const char* model_path = argv[n_args];
+  if (!reader->load(model_path)) {
+    std::fprintf(stderr, "%s: cannot load %s: %s\n", tool, model_path, ink_last_error());
+    return false;
+  }
+  dirs->assign(argv + 1, argv + n_args);
+  return true;
+}
+
+bool read_sets(NumberReader& reader, const std::vector<std::string>& dirs, const char* tool,
+               const ReadVisitor& visit) {
+  for (const std::string& dir : dirs) {
+    std::vector<NumberSetImage> images;
+    if (!read_number_set(dir, &images)) {
+      std::fprintf(stderr, "%s: cannot read %s/set.json\n", tool, dir.c_str());
+      return false;
+    }
+    for (const NumberSetImage& im : images) {
+      ink::NumberRead read;
+      ink::SegmentDebug debug;
+      if (!reader.read(dir + "/" + im.file, &read, &debug)) {
+        std::fprintf(stderr, "%s: %s/%s: %s\n", tool, dir.c_str(), im.file.c_str(),
+                     ink_last_error());
+        return false;
+      }
+      visit(dir, im, read, debug);
+    }
+  }
+  return true;
 }
 
 }  // namespace ink_test

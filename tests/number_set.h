@@ -5,6 +5,7 @@
 #define INK_TESTS_NUMBER_SET_H_
 
 #include <array>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -45,6 +46,23 @@ class NumberReader {
   ink::Network net_;
   ink::Classifier classifier_;
 };
+
+/// The fitting tools' command line, `SETDIR... MODEL [--list]`: loads the
+/// model into `reader`. On a bad command line or model prints why (prefixed
+/// with `tool`) and returns false.
+bool parse_fit_command(int argc, char** argv, const char* tool, NumberReader* reader,
+                       std::vector<std::string>* dirs, bool* list);
+
+/// What a tool does with each image of a set once it is read.
+using ReadVisitor =
+    std::function<void(const std::string& dir, const NumberSetImage& im,
+                       const ink::NumberRead& read, const ink::SegmentDebug& debug)>;
+
+/// Reads every image of the sets in `dirs`, in order, and hands each read
+/// (with its debug record) to `visit`. On failure prints why, prefixed with
+/// `tool`, and returns false.
+bool read_sets(NumberReader& reader, const std::vector<std::string>& dirs, const char* tool,
+               const ReadVisitor& visit);
 
 }  // namespace ink_test
 

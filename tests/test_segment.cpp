@@ -516,15 +516,32 @@ TEST_CASE("read_number: a digit broken in two is joined; close neighbours are no
   REQUIRE(ink::segment(img.data(), W, H, W, INK_PIXELS_GRAY, &s) == INK_OK);
   CHECK(s.groups.size() == 4);
   check_read_merged(img, W, H, "348", 1, four);
+  // The join rule's record: the 4's two pieces (overlapping boxes), joined.
+  ink::SegmentDebug d;
+  read(img, W, H, INK_PIXELS_GRAY, &d);
+  int joined = 0;
+  for (size_t i = 0; i < d.joins.size(); ++i) {
+    const ink::JoinTrial& t = d.joins[i];
+    CHECK(t.a.x <= t.b.x);
+    if (!t.join) continue;
+    ++joined;
+    CHECK(t.a.x >= four.x - 6);
+    CHECK(t.b.x1() <= four.x + four.w + 6);
+    CHECK(t.small_h < t.large_h);
+  }
+  CHECK(joined == 1);
 
   // Whole digits a twelfth of their height apart stay apart.
   for (const std::vector<int>& digits :
        std::vector<std::vector<int>>{{1, 7, 4}, {4, 1, 1}, {7, 1, 0}}) {
     const Bytes close = render_string(W, H, row_of(digits, 30, 20, 80, 7), 4.0f);
-    ink::NumberRead rc = read(close, W, H);
+    ink::SegmentDebug dc;
+    ink::NumberRead rc = read(close, W, H, INK_PIXELS_GRAY, &dc);
     std::string want;
-    for (int d : digits) want += char('0' + d);
+    for (int dg : digits) want += char('0' + dg);
     CHECK(text_of(rc) == want);
+    CHECK(dc.joins.size() >= 1);  // each pair was weighed, and none joined
+    for (size_t i = 0; i < dc.joins.size(); ++i) CHECK_FALSE(dc.joins[i].join);
   }
 }
 
