@@ -48,7 +48,7 @@
 // 7. order_boxes: lines by chaining boxes left to right on vertical overlap
 //    (tolerates slanted lines), lines top to bottom.
 // 8. Per piece (its own pixels and a one-pixel ring of soft edge; what the
-//    classifier gets also grows up to 0.1 H into ink above the noise floor
+//    classifier gets also grows up to 0.175 H into ink above the noise floor
 //    that is no component's, as in hysteresis thresholding: a pale stretch
 //    of stroke, a faint bridge of a broken digit; contrast-stretched:
 //    normalize_crop, then preprocess.h normalize_digit), classified in one
