@@ -54,11 +54,6 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
-  std::vector<ink_test::NumberSetImage> images;
-  if (!ink_test::read_number_set(dir, &images)) {
-    std::fprintf(stderr, "inkread-number-errors: cannot read %s/set.json\n", dir.c_str());
-    return 1;
-  }
   ink_test::NumberReader reader;
   if (!reader.load(argv[2])) {
     std::fprintf(stderr, "inkread-number-errors: cannot load %s: %s\n", argv[2], ink_last_error());
@@ -93,116 +88,114 @@ int main(int argc, char** argv) {
     int hard = 0, cut = 0, normalize = 0, digits = 0;
   };
   std::map<std::string, Tally> tally;
-  for (const ink_test::NumberSetImage& im : images) {
-    ink::NumberRead read;
-    ink::SegmentDebug debug;
-    if (!reader.read(dir + "/" + im.file, &read, &debug)) {
-      std::fprintf(stderr, "inkread-number-errors: %s: %s\n", im.file.c_str(), ink_last_error());
-      return 1;
-    }
-    const double f = debug.gray.scale;
-    const int n_read = int(read.digits.size()), n_true = int(im.boxes.size());
-    std::string got;
-    for (int i = 0; i < n_read; ++i) got += char('0' + read.digits[size_t(i)].label);
-    // True digit -> read digit.
-    std::vector<int> held;
-    const std::vector<int> match = ink_test::match_true_digits(im, read, f, &held);
-    Tally& T = tally[im.subset];
-    T.images++;
-    T.digits += n_true;
-    const bool right = got == im.number;
-    T.right += right;
-    bool cause[6] = {false};
-    std::string notes;
-    char buf[160];
-    for (int i = 0; i < n_read; ++i) {
-      const ink::Box& r = read.digits[size_t(i)].box;
-      if (held[size_t(i)] >= 2) {
-        T.merged++;
-        cause[0] = true;
-        bool tried = false;
-        for (size_t k = 0; k < debug.trials.size(); ++k) {
-          const ink::Box& tb = debug.trials[k].box;
-          tried = tried || (tb.x == r.x && tb.y == r.y && tb.w == r.w && tb.h == r.h);
+  const bool ok = ink_test::read_sets(
+      reader, {dir}, "inkread-number-errors",
+      [&](const std::string&, const ink_test::NumberSetImage& im, const ink::NumberRead& read,
+          const ink::SegmentDebug& debug) {
+        const double f = debug.gray.scale;
+        const int n_read = int(read.digits.size()), n_true = int(im.boxes.size());
+        std::string got;
+        for (int i = 0; i < n_read; ++i) got += char('0' + read.digits[size_t(i)].label);
+        // True digit -> read digit.
+        std::vector<int> held;
+        const std::vector<int> match = ink_test::match_true_digits(im, read, f, &held);
+        Tally& T = tally[im.subset];
+        T.images++;
+        T.digits += n_true;
+        const bool right = got == im.number;
+        T.right += right;
+        bool cause[6] = {false};
+        std::string notes;
+        char buf[160];
+        for (int i = 0; i < n_read; ++i) {
+          const ink::Box& r = read.digits[size_t(i)].box;
+          if (held[size_t(i)] >= 2) {
+            T.merged++;
+            cause[0] = true;
+            bool tried = false;
+            for (size_t k = 0; k < debug.trials.size(); ++k) {
+              const ink::Box& tb = debug.trials[k].box;
+              tried = tried || (tb.x == r.x && tb.y == r.y && tb.w == r.w && tb.h == r.h);
+            }
+            T.untried += !tried;
+            std::snprintf(buf, sizeof(buf), " merged@%d%s", i, tried ? "" : "(untried)");
+            notes += buf;
+          } else if (held[size_t(i)] == 0) {
+            // Mostly on a true digit's box: a fragment of it.
+            bool fragment = false;
+            for (const auto& b : im.boxes) {
+              const double bx0 = b[0] / f, by0 = b[1] / f, bx1 = (b[0] + b[2]) / f,
+                           by1 = (b[1] + b[3]) / f;
+              const double ox =
+                  std::max(0.0, std::min<double>(bx1, r.x1()) - std::max<double>(bx0, r.x));
+              const double oy =
+                  std::max(0.0, std::min<double>(by1, r.y1()) - std::max<double>(by0, r.y));
+              fragment = fragment || 2 * ox * oy >= double(r.w) * double(r.h);
+            }
+            (fragment ? T.split : T.extra)++;
+            cause[fragment ? 1 : 3] = true;
+            std::snprintf(buf, sizeof(buf), " %s@%d%s", fragment ? "split" : "extra", i,
+                          (read.digits[size_t(i)].flags & INK_DIGIT_SPLIT) ? "(cut)" : "");
+            notes += buf;
+          }
         }
-        T.untried += !tried;
-        std::snprintf(buf, sizeof(buf), " merged@%d%s", i, tried ? "" : "(untried)");
-        notes += buf;
-      } else if (held[size_t(i)] == 0) {
-        // Mostly on a true digit's box: a fragment of it.
-        bool fragment = false;
-        for (const auto& b : im.boxes) {
-          const double bx0 = b[0] / f, by0 = b[1] / f, bx1 = (b[0] + b[2]) / f,
-                       by1 = (b[1] + b[3]) / f;
-          const double ox =
-              std::max(0.0, std::min<double>(bx1, r.x1()) - std::max<double>(bx0, r.x));
-          const double oy =
-              std::max(0.0, std::min<double>(by1, r.y1()) - std::max<double>(by0, r.y));
-          fragment = fragment || 2 * ox * oy >= double(r.w) * double(r.h);
+        bool one_to_one = true;
+        for (int t = 0; t < n_true; ++t) {
+          const int i = match[size_t(t)];
+          if (i < 0) {
+            T.missed++;
+            cause[2] = true;
+            one_to_one = false;
+            std::snprintf(buf, sizeof(buf), " missed#%d", t);
+            notes += buf;
+            continue;
+          }
+          if (held[size_t(i)] != 1) {
+            one_to_one = false;
+            continue;
+          }
+          const ink::ReadDigit& d = read.digits[size_t(i)];
+          const int want = im.number[size_t(t)] - '0';
+          if (d.label == want) continue;
+          cause[5] = true;
+          const int idx = t < int(im.mnist_index.size()) ? im.mnist_index[size_t(t)] : -1;
+          const int orig = original_label(idx);
+          const char* kind;
+          if (orig >= 0 && orig != want) {
+            T.hard++;
+            kind = "hard";
+          } else if (d.flags & INK_DIGIT_SPLIT) {
+            T.cut++;
+            kind = "cut";
+          } else {
+            T.normalize++;
+            kind = "normalize";
+          }
+          std::snprintf(buf, sizeof(buf), " %s#%d(%d->%d %.2f, t10k %d)", kind, t, want, d.label,
+                        double(d.confidence), idx);
+          notes += buf;
         }
-        (fragment ? T.split : T.extra)++;
-        cause[fragment ? 1 : 3] = true;
-        std::snprintf(buf, sizeof(buf), " %s@%d%s", fragment ? "split" : "extra", i,
-                      (read.digits[size_t(i)].flags & INK_DIGIT_SPLIT) ? "(cut)" : "");
-        notes += buf;
-      }
-    }
-    bool one_to_one = true;
-    for (int t = 0; t < n_true; ++t) {
-      const int i = match[size_t(t)];
-      if (i < 0) {
-        T.missed++;
-        cause[2] = true;
-        one_to_one = false;
-        std::snprintf(buf, sizeof(buf), " missed#%d", t);
-        notes += buf;
-        continue;
-      }
-      if (held[size_t(i)] != 1) {
-        one_to_one = false;
-        continue;
-      }
-      const ink::ReadDigit& d = read.digits[size_t(i)];
-      const int want = im.number[size_t(t)] - '0';
-      if (d.label == want) continue;
-      cause[5] = true;
-      const int idx = t < int(im.mnist_index.size()) ? im.mnist_index[size_t(t)] : -1;
-      const int orig = original_label(idx);
-      const char* kind;
-      if (orig >= 0 && orig != want) {
-        T.hard++;
-        kind = "hard";
-      } else if (d.flags & INK_DIGIT_SPLIT) {
-        T.cut++;
-        kind = "cut";
-      } else {
-        T.normalize++;
-        kind = "normalize";
-      }
-      std::snprintf(buf, sizeof(buf), " %s#%d(%d->%d %.2f, t10k %d)", kind, t, want, d.label,
-                    double(d.confidence), idx);
-      notes += buf;
-    }
-    if (!right && one_to_one && n_read == n_true) {
-      bool in_order = true;
-      for (int t = 0; t < n_true; ++t) in_order = in_order && match[size_t(t)] == t;
-      if (!in_order) cause[4] = true;
-    }
-    if (!right) {
-      int first = 5;
-      for (int k = 0; k < 6; ++k) {
-        if (cause[k]) {
-          first = k;
-          break;
+        if (!right && one_to_one && n_read == n_true) {
+          bool in_order = true;
+          for (int t = 0; t < n_true; ++t) in_order = in_order && match[size_t(t)] == t;
+          if (!in_order) cause[4] = true;
         }
-      }
-      T.strings[first]++;
-      if (list) {
-        std::printf("%-18s want %-11s got %-11s %s\n", im.file.c_str(), im.number.c_str(),
-                    got.c_str(), notes.c_str());
-      }
-    }
-  }
+        if (!right) {
+          int first = 5;
+          for (int k = 0; k < 6; ++k) {
+            if (cause[k]) {
+              first = k;
+              break;
+            }
+          }
+          T.strings[first]++;
+          if (list) {
+            std::printf("%-18s want %-11s got %-11s %s\n", im.file.c_str(), im.number.c_str(),
+                        got.c_str(), notes.c_str());
+          }
+        }
+      });
+  if (!ok) return 1;
   for (auto& [subset, T] : tally) {
     std::printf(
         "%s: %d images, %d right (%.1f%%), %d digits\n"
