@@ -1046,15 +1046,18 @@ ink_status peel_border_band(const Components& c, const Component& k, int Hd, uin
   const bool from_start = along_x ? b.y == 0 : b.x == 0;
   const bool from_end = along_x ? b.y1() == H : b.x1() == W;
   const bool whole = from_start == from_end || Hd <= 0;
-  // The object in box coordinates: 0 none, 1 band, 2 beyond the band, 3 kept.
-  Buffer<uint8_t> local;
-  INK_RETURN_IF_ERROR(local.resize(size_t(b.w) * size_t(b.h)));
-  std::memset(local.data(), 0, local.size());
-  for (int32_t r = 0; r < k.num_runs; ++r) {
-    const Run& run = c.runs[size_t(c.order[size_t(k.first_run + r)])];
-    std::memset(local.data() + size_t(run.y - b.y) * size_t(b.w) + size_t(run.x0 - b.x), 1,
+  // The object in box coordinates, and what of it stays ink.
+  Buffer<uint8_t> object, keep;
+  INK_RETURN_IF_ERROR(object.resize_zeroed(size_t(b.w) * size_t(b.h)));
+  INK_RETURN_IF_ERROR(keep.resize_zeroed(object.size()));
+  auto for_each_run = [&](const Components& cs, const Component& comp, auto fn) {
+    for (int32_t r = 0; r < comp.num_runs; ++r)
+      fn(cs.runs[size_t(cs.order[size_t(comp.first_run + r)])]);
+  };
+  for_each_run(c, k, [&](const Run& run) {
+    std::memset(object.data() + size_t(run.y - b.y) * size_t(b.w) + size_t(run.x0 - b.x), 1,
                 size_t(run.x1 - run.x0));
-  }
+  });
   if (!whole) {
     // (u, v): u along the side, v the depth from it.
     const int nu = along_x ? b.w : b.h, nv = along_x ? b.h : b.w;
@@ -1067,57 +1070,35 @@ ink_status peel_border_band(const Components& c, const Component& k, int Hd, uin
     INK_RETURN_IF_ERROR(window.resize(size_t(2 * Hd + 1)));
     for (int u = 0; u < nu; ++u) {
       int v = 0;
-      while (v < nv && local[index(u, v)]) ++v;
+      while (v < nv && object[index(u, v)]) ++v;
       depth[size_t(u)] = v;
     }
+    Buffer<uint8_t> beyond;  // the object beyond the band
+    INK_RETURN_IF_ERROR(beyond.resize_zeroed(object.size()));
     for (int u = 0; u < nu; ++u) {
       int n = 0;
       for (int q = std::max(0, u - Hd); q <= std::min(nu - 1, u + Hd); ++q)
         window[size_t(n++)] = depth[size_t(q)];
       std::nth_element(window.data(), window.data() + n / 2, window.data() + n);
       const int band = window[size_t(n / 2)] + std::max(2, Hd / 10);
-      for (int v = band; v < nv; ++v) {
-        uint8_t& p = local[index(u, v)];
-        if (p) p = 2;
-      }
+      for (int v = band; v < nv; ++v) beyond[index(u, v)] = object[index(u, v)];
     }
-    // 8-connected parts beyond the band, each kept if deep enough.
-    Buffer<int32_t> stack, part;
-    INK_RETURN_IF_ERROR(stack.resize(local.size()));
-    INK_RETURN_IF_ERROR(part.resize(local.size()));
-    for (size_t start = 0; start < local.size(); ++start) {
-      if (local[start] != 2) continue;
-      size_t top = 0, n = 0;
-      int vmin = nv, vmax = -1;
-      local[start] = 4;  // visited
-      stack[top++] = int32_t(start);
-      while (top) {
-        const int32_t i = stack[--top];
-        part[n++] = i;
-        const int x = int(i % b.w), y = int(i / b.w);
-        const int d = along_x ? y : x, v = from_end ? nv - 1 - d : d;
-        vmin = std::min(vmin, v);
-        vmax = std::max(vmax, v);
-        for (int dy = -1; dy <= 1; ++dy) {
-          for (int dx = -1; dx <= 1; ++dx) {
-            const int xx = x + dx, yy = y + dy;
-            if (xx < 0 || yy < 0 || xx >= b.w || yy >= b.h) continue;
-            const size_t j = size_t(yy) * size_t(b.w) + size_t(xx);
-            if (local[j] != 2) continue;
-            local[j] = 4;
-            stack[top++] = int32_t(j);
-          }
-        }
-      }
-      const uint8_t fate = 2 * (vmax - vmin + 1) >= Hd ? 3 : 1;
-      for (size_t q = 0; q < n; ++q) local[size_t(part[q])] = fate;
+    // Its 8-connected parts, each kept if it reaches H / 2 deep.
+    Components parts;
+    INK_RETURN_IF_ERROR(label_components(beyond.data(), b.w, b.h, &parts));
+    for (size_t i = 0; i < parts.comps.size(); ++i) {
+      const Component& part = parts.comps[i];
+      if (2 * (along_x ? part.box.h : part.box.w) < Hd) continue;
+      for_each_run(parts, part, [&](const Run& run) {
+        std::memset(keep.data() + size_t(run.y) * size_t(b.w) + size_t(run.x0), 1,
+                    size_t(run.x1 - run.x0));
+      });
     }
   }
   for (int y = 0; y < b.h; ++y) {
     for (int x = 0; x < b.w; ++x) {
-      const uint8_t p = local[size_t(y) * size_t(b.w) + size_t(x)];
-      if (p == 1 || (p && whole))
-        mask[size_t(b.y + y) * size_t(W) + size_t(b.x + x)] = kMaskRemoved;
+      const size_t i = size_t(y) * size_t(b.w) + size_t(x);
+      if (object[i] && !keep[i]) mask[size_t(b.y + y) * size_t(W) + size_t(b.x + x)] = kMaskRemoved;
     }
   }
   return INK_OK;
