@@ -1620,14 +1620,12 @@ ink_status classify_inputs(const Classifier& cl, const Array<DigitInput>& inputs
   return INK_OK;
 }
 
-}  // namespace
-
-namespace {
 // Log-odds of a confidence, clamped to 0.01..0.99 (the rules' features).
 double log_odds(double p) {
   p = p < 0.01 ? 0.01 : p > 0.99 ? 0.99 : p;
   return std::log(p / (1 - p));
 }
+
 }  // namespace
 
 void split_features(const SplitTrial& t, double f[kSplitFeatures]) {
